@@ -2,11 +2,21 @@
 // (see README, "Cold start"). Heavy modules (mssql, @azure/*, inquirer) stay external and are
 // imported lazily by the commands that need them, so `plan`/`validate` never load them.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli/main.ts' },
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    // Benchmarks run the same bundled code the CLI ships, never the TypeScript sources.
+    ...Object.fromEntries(
+      readdirSync('bench')
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => [`bench/${f.slice(0, -3)}`, `bench/${f}`]),
+    ),
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -16,5 +26,6 @@ await build({
   packages: 'external',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
+  define: { __AGMEDIC_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });

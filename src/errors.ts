@@ -86,6 +86,7 @@ export const ERROR_CODES = [
   'LAB_PORT_IN_USE',
   'LAB_CONTROL',
   'LAB_TLS',
+  'LAB_TDS_PROTOCOL',
   // --- cli ---
   'USAGE',
   'INTERNAL',

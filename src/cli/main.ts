@@ -1,6 +1,6 @@
-// Placeholder composition root; replaced as commands land.
-import { Command } from 'commander';
+#!/usr/bin/env node
+// The executable's entry: the only place that touches process.exit status.
+import { processOutput } from './output.js';
+import { runCli } from './program.js';
 
-const program = new Command('agmedic');
-program.description('Guided remediation for SQL Server Always On and the Managed Instance link');
-await program.parseAsync(process.argv);
+process.exitCode = await runCli(process.argv.slice(2), processOutput());

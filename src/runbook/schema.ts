@@ -166,9 +166,9 @@ export const RetrySchema = z.strictObject({
 });
 
 const stepCommon = {
-  id: stepId,
-  title: z.string().min(1),
-  description: z.string().optional(),
+  id: z.string().regex(ID_PATTERN).describe('Unique within the runbook; CEL sees this step\'s results as facts.<id>.'),
+  title: z.string().min(1).describe('One line shown to the operator and in plans.'),
+  description: z.string().optional().describe('Longer explanation shown in guided mode.'),
   when: cel.optional().describe('When false, the step is skipped and the run goes on to the next step.'),
   next: stepId.optional().describe('The step after this one; defaults to the following step.'),
   onFail: stepId.optional().describe('Where to go when the step fails (expect false, error, timeout); default: the run fails.'),
@@ -178,32 +178,32 @@ const stepCommon = {
 
 export const StepSchema = z.strictObject({
   ...stepCommon,
-  check: CheckSchema.optional(),
-  action: ActionSchema.optional(),
+  check: CheckSchema.optional().describe('Read-only query whose `expect` must hold on every target.'),
+  action: ActionSchema.optional().describe('A change; needs `impact` and `verify`, and `confirm` with `typeToConfirm` when destructive.'),
   impact: z.enum(['change', 'destructive']).optional().describe('Required on actions.'),
   confirm: ConfirmSchema.optional(),
   recheck: z.array(stepId).optional().describe('Checks re-run just before this action (the world may have changed).'),
   requires: cel.optional().describe('Must hold, after `recheck`, for the action to run.'),
   verify: VerifySchema.optional().describe('Postcondition; proves the change happened and settles in-doubt steps on resume.'),
-  wait: WaitSchema.optional(),
-  decide: DecideSchema.optional(),
-  end: EndSchema.optional(),
+  wait: WaitSchema.optional().describe('Polls a query until `until` holds, at most `timeout`.'),
+  decide: DecideSchema.optional().describe('The operator (or a policy, unattended) picks the next step.'),
+  end: EndSchema.optional().describe('Finishes the run with an outcome.'),
 });
 
 export const RunbookSchema = z.strictObject({
-  apiVersion: z.literal('agmedic/v1'),
+  apiVersion: z.literal('agmedic/v1').describe('Version of the runbook format.'),
   kind: z.literal('Runbook'),
   metadata: z.strictObject({
-    name: z.string().regex(ID_PATTERN),
-    title: z.string().min(1),
+    name: z.string().regex(ID_PATTERN).describe('Short name: lowercase letters, digits, "-" and "_".'),
+    title: z.string().min(1).describe('One line saying what the runbook fixes.'),
     description: z.string().optional(),
-    references: z.array(z.string().min(1)).default([]),
+    references: z.array(z.string().min(1)).default([]).describe('Error messages, symptoms or articles this runbook answers.'),
     notes: z.array(z.string().min(1)).default([]).describe('Caveats a DBA must read, e.g. an unconfirmed step order.'),
     lock: z.string().optional().describe('Parameter naming the lock resource (agmedic:<value>); default `link`.'),
   }),
-  parameters: z.record(z.string().regex(PARAM_NAME_PATTERN), ParameterSchema).default({}),
-  targets: z.array(targetRole).min(1),
-  steps: z.array(StepSchema).min(1),
+  parameters: z.record(z.string().regex(PARAM_NAME_PATTERN), ParameterSchema).default({}).describe('Inputs, given as -p name=value.'),
+  targets: z.array(targetRole).min(1).describe('The roles steps run on (e.g. sqlserver, mi); a targets file maps them to servers.'),
+  steps: z.array(StepSchema).min(1).describe('Run in order unless next, onFail or a decide step says otherwise.'),
 });
 
 export type Parameter = z.infer<typeof ParameterSchema>;

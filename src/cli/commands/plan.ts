@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { buildPlan, renderPlan, resolveParameters } from '../../compile/index.js';
+import { AgmedicError } from '../../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { loadUsableRunbook } from '../load-and-compile.js';
+import type { Output } from '../output.js';
+import { parseParamPairs } from '../parse-params.js';
+
+export interface PlanOptions {
+  param: string[];
+  format: 'text' | 'json' | 'mermaid';
+  out?: string;
+}
+
+export async function planCommand(ref: string, opts: PlanOptions, output: Output): Promise<number> {
+  const usable = loadUsableRunbook(ref);
+  const resolved = resolveParameters(usable.runbook, parseParamPairs(opts.param));
+  const problems = resolved.diagnostics.filter((d) => d.severity === 'error');
+  if (problems.length) throw AgmedicError.fromDiagnostics(problems, 'parameters do not fit the runbook');
+  const plan = buildPlan(usable.runbook, usable.compiled, resolved.values, { sha256: usable.sha256 });
+  if (opts.out) {
+    try {
+      writeFileSync(opts.out, renderPlan(plan, 'json', { color: false }) + '\n');
+    } catch (cause) {
+      throw new AgmedicError('FILE_READ', `cannot write the plan to ${opts.out}`, { cause });
+    }
+  }
+  output.out(renderPlan(plan, opts.format, { color: output.color }));
+  return EXIT.ok;
+}

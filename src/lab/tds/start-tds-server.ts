@@ -1,0 +1,101 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { AgmedicError } from '../../errors.js';
+import { TdsConnection } from './tds-connection.js';
+import type { ServerState, TdsServer, TdsServerOptions } from './types.js';
+
+/** SQL Server hands out user session ids from 51; lower ones are system sessions. */
+const FIRST_SPID = 51;
+
+/**
+ * Starts a TDS server in front of a {@link SqlEngine}: real `mssql`/tedious and FreeTDS clients log
+ * in, run batches and RPCs, cancel and use transactions against it as against SQL Server 2022.
+ *
+ * @example
+ * const server = await startTdsServer({ engine, port: 0 });
+ * const pool = await new sql.ConnectionPool({
+ *   server: server.host, port: server.port, user: 'sa', password: 'pw',
+ *   options: { trustServerCertificate: true },
+ * }).connect();
+ * await pool.request().query('SELECT 1');
+ * await server.close();
+ */
+export async function startTdsServer(opts: TdsServerOptions): Promise<TdsServer> {
+  const host = opts.host ?? '127.0.0.1';
+  let spid = FIRST_SPID;
+  const state: ServerState = {
+    engine: opts.engine,
+    onStatement: opts.onStatement,
+    statementDelayMs: 0,
+    nextSpid: () => {
+      const next = spid;
+      spid = spid >= 32767 ? FIRST_SPID : spid + 1;
+      return next;
+    },
+  };
+  const connections = new Set<TdsConnection>();
+  const rawSockets = new Set<net.Socket>();
+  let refusing = false;
+
+  const serve = (socket: net.Socket): void => {
+    const conn = new TdsConnection(socket, state, (c) => connections.delete(c));
+    connections.add(conn);
+  };
+  const server: net.Server = opts.tls
+    ? tls.createServer({ key: opts.tls.key, cert: opts.tls.cert, ALPNProtocols: ['tds/8.0'] }, serve)
+    : net.createServer({ noDelay: true }, serve);
+  // 'connection' fires with the raw TCP socket before any TLS or TDS byte, for both server kinds.
+  server.on('connection', (socket: net.Socket) => {
+    if (refusing) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    rawSockets.add(socket);
+    socket.on('close', () => rawSockets.delete(socket));
+    // A handshake aborted by the client must not become an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
+  });
+  server.on('tlsClientError', () => undefined);
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new AgmedicError('LAB_PORT_IN_USE', `port ${opts.port ?? 0} on ${host} is already in use`, { cause: err })
+          : new AgmedicError('LAB_CONTROL', `cannot listen on ${host}:${opts.port ?? 0}: ${err.message}`, { cause: err }),
+      );
+    };
+    server.once('error', onError);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+
+  // A reset rather than a FIN: clients see ECONNRESET at once, as after a real network drop.
+  const dropAll = (): void => {
+    for (const socket of rawSockets) socket.resetAndDestroy();
+    for (const conn of connections) conn.destroy();
+  };
+
+  return {
+    port,
+    host,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        dropAll();
+      }),
+    dropAllConnections: dropAll,
+    setRefuseConnections: (on) => {
+      refusing = on;
+    },
+    setStatementDelay: (ms) => {
+      state.statementDelayMs = Math.max(0, ms);
+    },
+    connectionCount: () => connections.size,
+  };
+}

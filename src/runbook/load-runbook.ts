@@ -1,0 +1,73 @@
+/**
+ * YAML text → validated {@link Runbook}, collecting every problem with its source range.
+ * Three passes, each reporting all it finds: YAML syntax, the zod schema, then whole-document
+ * rules (`check-document.ts`) that need the model to be structurally sound first.
+ */
+import { parseDocument } from 'yaml';
+import type { Diagnostic, SourceFile } from '../errors.js';
+import { checkDocument } from './check-document.js';
+import { createPositionIndex } from './positions.js';
+import { RunbookSchema } from './schema.js';
+import type { LoadedRunbook } from './types.js';
+import { issuesToDiagnostics } from './zod-issues.js';
+
+const bySourceOrder = (a: Diagnostic, b: Diagnostic) => (a.range?.start ?? 0) - (b.range?.start ?? 0);
+
+/**
+ * Loads a runbook. Never throws for a bad runbook: `runbook` is set only when no diagnostic is
+ * an error, and `positions` locates any node by its model path (for the compiler's diagnostics).
+ *
+ * @example
+ * const loaded = loadRunbook({ name: 'split-brain.yaml', text });
+ * if (!loaded.runbook) console.error(formatDiagnostics(loaded.diagnostics));
+ * loaded.positions.rangeOf(['steps', 2, 'action', 'sql']); // { start, end }
+ */
+export function loadRunbook(source: SourceFile): LoadedRunbook {
+  const doc = parseDocument(source.text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  const positions = createPositionIndex(doc, source.text);
+  const diagnostics: Diagnostic[] = [];
+
+  for (const e of doc.errors) {
+    if (e.code === 'DUPLICATE_KEY') {
+      // yaml points at the key's first character; widen to the whole key for the caret
+      const key = /^(?:"[^"\n]*"|'[^'\n]*'|[^\s:#,[\]{}]+)/.exec(source.text.slice(e.pos[0]))?.[0] ?? '';
+      const range = { start: e.pos[0], end: e.pos[0] + Math.max(1, key.length) };
+      const message = `duplicate key ${key ? `${key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`} ` : ''}: each key may appear once in a map`;
+      diagnostics.push({ code: 'DUPLICATE_KEY', message: message.replace(' :', ':'), severity: 'error', source, range });
+      continue;
+    }
+    diagnostics.push({ code: 'YAML_SYNTAX', message: firstLine(e.message), severity: 'error', source, range: { start: e.pos[0], end: e.pos[1] } });
+  }
+  for (const w of doc.warnings) {
+    diagnostics.push({ code: 'YAML_SYNTAX', message: firstLine(w.message), severity: 'warning', source, range: { start: w.pos[0], end: w.pos[1] } });
+  }
+  // After a real syntax error the tree is a guess; schema errors on it would only mislead.
+  // Duplicate keys leave a well-formed tree, so validation goes on and finds the rest.
+  if (diagnostics.some((d) => d.code === 'YAML_SYNTAX' && d.severity === 'error')) {
+    return { source, diagnostics: diagnostics.sort(bySourceOrder), positions };
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // e.g. an alias bomb: refuse rather than expand it
+    diagnostics.push({ code: 'YAML_SYNTAX', message: err instanceof Error ? err.message : String(err), severity: 'error', source, range: { start: 0, end: 0 } });
+    return { source, diagnostics, positions };
+  }
+
+  const parsed = RunbookSchema.safeParse(data);
+  if (!parsed.success) {
+    diagnostics.push(...issuesToDiagnostics(parsed.error.issues, { source, positions, data }));
+    return { source, diagnostics: diagnostics.sort(bySourceOrder), positions };
+  }
+
+  diagnostics.push(...checkDocument(parsed.data, { source, positions }));
+  diagnostics.sort(bySourceOrder);
+  const ok = !diagnostics.some((d) => d.severity === 'error');
+  return ok ? { source, runbook: parsed.data, diagnostics, positions } : { source, diagnostics, positions };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
