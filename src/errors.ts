@@ -87,6 +87,8 @@ export const ERROR_CODES = [
   'LAB_CONTROL',
   'LAB_TLS',
   'LAB_TDS_PROTOCOL',
+  'LAB_ARM',
+  'LAB_SQL_ERROR',
   // --- cli ---
   'USAGE',
   'INTERNAL',

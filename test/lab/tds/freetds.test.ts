@@ -26,6 +26,9 @@ function runTsql(input: string, password = 'pw'): Promise<{ stdout: string; stde
   });
 }
 
+// In CI (.ci/run installs freetds-bin) a missing tsql must fail, not skip.
+if (process.env.CI && !hasTsql) throw new Error('tsql is not on PATH: .ci/run must install freetds-bin');
+
 describe.skipIf(!hasTsql)('FreeTDS tsql (skipped: tsql is not on PATH)', () => {
   it('logs in with TDS 7.4 and prints the row of SELECT 1', async () => {
     lab.engine.table.set('SELECT 42 AS ANSWER', [

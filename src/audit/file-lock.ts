@@ -1,0 +1,99 @@
+/**
+ * A cross-process lock for appending to one audit file, without flock (which Node lacks).
+ *
+ * Scheme: the lock is a sibling file `<log>.lock` created with `open(…, 'wx')` — O_CREAT|O_EXCL,
+ * atomic on local file systems — holding `pid host epoch-ms`. It is held only around one batch
+ * write (re-read the chain tail, write, release), never for a whole run, so two runs on one
+ * machine can both audit into the same file and their records never interleave or fork the chain.
+ *
+ * A lock is stale when its holder is a dead process on this host, or when it is older than
+ * `staleMs` (a batch write takes milliseconds; a minute means a crash, or another host on a
+ * network share). A stale lock is removed only if its content is unchanged since it was judged
+ * stale; two processes breaking the same stale lock in the same instant remain a (narrow) race.
+ */
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hostname } from 'node:os';
+import { AgmedicError } from '../errors.js';
+
+export interface LockOptions {
+  /** Give up after this long; default 10 s. */
+  timeoutMs?: number;
+  /** Consider a lock abandoned after this long; default 60 s. */
+  staleMs?: number;
+}
+
+/**
+ * Takes the lock at `lockPath`, waiting for another holder; resolves to a release function.
+ *
+ * @example
+ * const release = await acquireFileLock('/home/me/.agmedic/audit.jsonl.lock');
+ * try { await write(); } finally { await release(); }
+ */
+export async function acquireFileLock(lockPath: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const staleMs = options.staleMs ?? 60_000;
+  const me = `${process.pid} ${hostname()} ${Date.now()}`;
+  const started = Date.now();
+  let delay = 1;
+  for (;;) {
+    try {
+      const fh = await open(lockPath, 'wx', 0o600);
+      try {
+        await fh.writeFile(me);
+      } finally {
+        await fh.close();
+      }
+      return async () => {
+        await unlink(lockPath).catch(() => undefined);
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new AgmedicError('AUDIT_WRITE', `cannot create lock ${lockPath}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const holder = await readHolder(lockPath);
+    if (holder && isStale(holder, staleMs)) {
+      const again = await readHolder(lockPath);
+      if (again && again.raw === holder.raw) await unlink(lockPath).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() - started > timeoutMs) {
+      const who = holder ? `process ${holder.pid} on ${holder.host} since ${new Date(holder.since).toISOString()}` : 'another process';
+      throw new AgmedicError('AUDIT_WRITE', `audit log lock ${lockPath} is held by ${who}`, { details: { lockPath } });
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+interface Holder {
+  raw: string;
+  pid: number;
+  host: string;
+  since: number;
+}
+
+async function readHolder(lockPath: string): Promise<Holder | undefined> {
+  let raw: string;
+  let mtime: number;
+  try {
+    [raw, mtime] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath).then((s) => s.mtimeMs)]);
+  } catch {
+    return undefined; // released between our attempts
+  }
+  const [pid, host, since] = raw.split(' ');
+  // A holder that crashed between create and write leaves an empty file: age by mtime.
+  return { raw, pid: Number(pid), host: host ?? '', since: Number(since) || mtime };
+}
+
+function isStale(holder: Holder, staleMs: number): boolean {
+  if (Date.now() - holder.since > staleMs) return true;
+  if (holder.host !== hostname() || !Number.isInteger(holder.pid) || holder.pid <= 0) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,107 @@
+import alasql from 'alasql';
+import type { SessionContext } from '../engine-types.js';
+import type { LabWorld } from '../model/lab-world.js';
+import type { InstanceState } from '../model/types.js';
+
+/**
+ * The instance and session a SELECT runs for. alasql's custom functions are process-global and
+ * called synchronously inside exec(), so the engine sets this just before each exec.
+ */
+export interface FunctionScope {
+  world: LabWorld;
+  inst: InstanceState;
+  session: SessionContext;
+}
+
+let scope: FunctionScope | undefined;
+
+export function withScope<T>(s: FunctionScope, run: () => T): T {
+  const previous = scope;
+  scope = s;
+  try {
+    return run();
+  } finally {
+    scope = previous;
+  }
+}
+
+function need(): FunctionScope {
+  if (!scope) throw new Error('lab SQL function called outside a statement');
+  return scope;
+}
+
+const nowDate = (): Date => new Date(need().world.now());
+
+function serverProperty(name: unknown): unknown {
+  const { inst } = need();
+  switch (String(name).toLowerCase()) {
+    case 'servername':
+    case 'machinename':
+      return inst.name;
+    case 'productversion':
+      return inst.productVersion;
+    case 'productmajorversion':
+      return String(inst.majorVersion);
+    case 'edition':
+      return inst.edition;
+    case 'engineedition':
+      return inst.kind === 'mi' ? 8 : 3;
+    case 'ishadrenabled':
+      return 1;
+    case 'hadrmanagerstatus':
+      return 1;
+    case 'isclustered':
+      return 0;
+    case 'productlevel':
+      return 'RTM';
+    case 'productupdatelevel':
+      return inst.kind === 'mi' ? null : 'CU16';
+    case 'collation':
+      return 'SQL_Latin1_General_CP1_CI_AS';
+    default:
+      return null;
+  }
+}
+
+let registered = false;
+
+/** Registers the T-SQL functions alasql lacks or gets wrong (clock, NULL handling, catalog lookups). */
+export function registerFunctions(): void {
+  if (registered) return;
+  registered = true;
+  const fn = alasql.fn as Record<string, (...args: unknown[]) => unknown>;
+  fn.GETDATE = nowDate;
+  fn.GETUTCDATE = nowDate;
+  fn.SYSDATETIME = nowDate;
+  fn.SYSUTCDATETIME = nowDate;
+  fn.CURRENT_TIMESTAMP = nowDate;
+  fn.ISNULL = (a, b) => (a === null || a === undefined ? b : a);
+  fn.NULLIF = (a, b) => (a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime()) ? null : a);
+  fn.QUOTENAME = (s, q) => {
+    if (s === null || s === undefined) return null;
+    const quote = typeof q === 'string' ? q : '[';
+    const close = quote === '[' ? ']' : quote;
+    return quote + String(s).split(close).join(close + close) + close;
+  };
+  fn.DB_NAME = (id) => {
+    const { inst, session } = need();
+    if (id === undefined || id === null) return session.database;
+    return inst.databases.find((d) => d.databaseId === Number(id))?.name ?? null;
+  };
+  fn.DB_ID = (name) => {
+    const { inst, session } = need();
+    const n = (name === undefined ? session.database : String(name)).toLowerCase();
+    return inst.databases.find((d) => d.name.toLowerCase() === n)?.databaseId ?? null;
+  };
+  fn.SERVERPROPERTY = serverProperty;
+  fn.CERT_ID = (name) => need().inst.certificates.find((c) => c.name.toLowerCase() === String(name).toLowerCase())?.certificateId ?? null;
+  fn.CERTENCODED = (id) => need().inst.certificates.find((c) => c.certificateId === Number(id))?.publicKey ?? null;
+  fn.SUSER_SNAME = () => need().session.login;
+  fn.SUSER_NAME = () => need().session.login;
+  fn.HOST_NAME = () => need().session.hostName;
+  fn.APP_NAME = () => need().session.appName;
+  fn.LAB_SERVERNAME = () => need().inst.name;
+  fn.LAB_VERSION = () => need().inst.versionText;
+  fn.LAB_SPID = () => need().session.spid;
+  fn.LAB_TRANCOUNT = () => 0;
+}

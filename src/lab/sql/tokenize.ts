@@ -1,0 +1,195 @@
+/**
+ * A T-SQL tokenizer: enough to split batches into statements, recognise command families and rewrite
+ * SELECTs for alasql. It is not a parser; statements keep their tokens and each command family reads them.
+ */
+export type TokenType = 'word' | 'ident' | 'string' | 'number' | 'binary' | 'var' | 'sysvar' | 'op';
+
+export interface Token {
+  type: TokenType;
+  /** Raw source text. */
+  text: string;
+  /** word: upper-cased; ident: unquoted name; string: unescaped value; var/sysvar: name without @. */
+  value: string;
+  line: number;
+  start: number;
+  end: number;
+}
+
+export class TokenizeError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly near: string,
+  ) {
+    super(message);
+  }
+}
+
+const WORD = /[A-Za-z_#\u0080-\uffff][A-Za-z0-9_#$@\u0080-\uffff]*/y;
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const BINARY = /0x[0-9A-Fa-f]*/y;
+const VAR = /@@?[A-Za-z0-9_#$@]+/y;
+const OP = /<>|!=|<=|>=|!<|!>|\|\||[-+*/%=<>(),.;~&|^:]/y;
+
+/**
+ * @example
+ * tokenize("SELECT [a b] FROM sys.databases WHERE name = N'x'").map((t) => t.type)
+ */
+export function tokenize(sql: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  let line = 1;
+  const push = (type: TokenType, text: string, value: string, start: number): void => {
+    out.push({ type, text, value, line, start, end: start + text.length });
+  };
+  const sticky = (re: RegExp): string | undefined => {
+    re.lastIndex = i;
+    return re.exec(sql)?.[0];
+  };
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === '\n') {
+      line++;
+      i++;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      const stop = close < 0 ? sql.length : close + 2;
+      for (let k = i; k < stop; k++) if (sql[k] === '\n') line++;
+      i = stop;
+      continue;
+    }
+    const start = i;
+    if (c === "'" || ((c === 'N' || c === 'n') && sql[i + 1] === "'")) {
+      let j = c === "'" ? i + 1 : i + 2;
+      let value = '';
+      const startLine = line;
+      for (;;) {
+        if (j >= sql.length) throw new TokenizeError(`Unclosed quotation mark after the character string '${value}'.`, startLine, value);
+        const ch = sql[j]!;
+        if (ch === "'") {
+          if (sql[j + 1] === "'") {
+            value += "'";
+            j += 2;
+            continue;
+          }
+          j++;
+          break;
+        }
+        if (ch === '\n') line++;
+        value += ch;
+        j++;
+      }
+      out.push({ type: 'string', text: sql.slice(start, j), value, line: startLine, start, end: j });
+      i = j;
+      continue;
+    }
+    if (c === '[' || c === '"') {
+      const close = c === '[' ? ']' : '"';
+      let j = i + 1;
+      let value = '';
+      for (;;) {
+        if (j >= sql.length) throw new TokenizeError(`Unclosed quotation mark after the character string '${value}'.`, line, value);
+        if (sql[j] === close) {
+          if (sql[j + 1] === close) {
+            value += close;
+            j += 2;
+            continue;
+          }
+          j++;
+          break;
+        }
+        value += sql[j];
+        j++;
+      }
+      push('ident', sql.slice(start, j), value, start);
+      i = j;
+      continue;
+    }
+    let m: string | undefined;
+    if ((m = sticky(BINARY))) push('binary', m, m.slice(2), start);
+    else if ((m = sticky(NUMBER))) push('number', m, m, start);
+    else if ((m = sticky(VAR))) push(m.startsWith('@@') ? 'sysvar' : 'var', m, m.replace(/^@@?/, '').toLowerCase(), start);
+    else if ((m = sticky(WORD))) push('word', m, m.toUpperCase(), start);
+    else if ((m = sticky(OP))) push('op', m, m, start);
+    else throw new TokenizeError(`Incorrect syntax near '${c}'.`, line, c);
+    i += m.length;
+  }
+  return out;
+}
+
+/** True when `t` is the keyword `kw` (case-insensitive, unquoted). */
+export function isWord(t: Token | undefined, ...kw: string[]): boolean {
+  return t !== undefined && t.type === 'word' && kw.includes(t.value);
+}
+
+/** An identifier token's name: `[x]`, `"x"` or a bare word. */
+export function nameOf(t: Token | undefined): string | undefined {
+  if (!t) return undefined;
+  if (t.type === 'ident') return t.value;
+  if (t.type === 'word') return t.text;
+  return undefined;
+}
+
+export interface Statement {
+  tokens: Token[];
+  text: string;
+  line: number;
+}
+
+/** Keywords that begin a statement when they appear at parenthesis depth 0 (T-SQL needs no semicolons). */
+const STARTERS = new Set([
+  'SELECT', 'DECLARE', 'SET', 'USE', 'ALTER', 'DROP', 'CREATE', 'BACKUP', 'EXEC', 'EXECUTE', 'WAITFOR',
+  'PRINT', 'RECONFIGURE', 'GO', 'INSERT', 'UPDATE', 'DELETE', 'RESTORE', 'IF', 'BEGIN', 'COMMIT', 'ROLLBACK',
+  'DBCC', 'KILL', 'TRUNCATE', 'MERGE', 'WITH', 'GRANT', 'REVOKE', 'DENY', 'RAISERROR', 'THROW',
+]);
+/** After these, a SELECT continues the current statement (set operators). */
+const SET_OPERATORS = new Set(['UNION', 'ALL', 'EXCEPT', 'INTERSECT']);
+
+/**
+ * Splits a batch into statements at `;` and at statement-starting keywords. `GO` lines are dropped,
+ * as sqlcmd and SSMS do before sending (DBA scripts pasted from the docs end with GO).
+ */
+export function splitStatements(sql: string, tokens: Token[]): Statement[] {
+  const statements: Token[][] = [];
+  let current: Token[] = [];
+  let depth = 0;
+  const flush = (): void => {
+    if (current.length) statements.push(current);
+    current = [];
+  };
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.type === 'op' && t.value === '(') depth++;
+    if (t.type === 'op' && t.value === ')') depth--;
+    if (t.type === 'op' && t.value === ';' && depth === 0) {
+      flush();
+      continue;
+    }
+    if (depth === 0 && t.type === 'word' && STARTERS.has(t.value) && current.length) {
+      const head = current[0]!.value;
+      const prev = current[current.length - 1]!;
+      const continues =
+        (t.value === 'SELECT' && (SET_OPERATORS.has(prev.value) && prev.type === 'word')) ||
+        (t.value === 'SET' && (head === 'ALTER' || head === 'UPDATE')) ||
+        t.value === 'WITH' ||
+        (t.value === 'SELECT' && head === 'INSERT') ||
+        (head === 'WITH' && t.value === 'SELECT' && current.every((x) => x.value !== 'SELECT'));
+      if (!continues) flush();
+    }
+    current.push(t);
+  }
+  flush();
+  return statements
+    .filter((s) => !(s.length === 1 && isWord(s[0], 'GO')))
+    .map((s) => ({ tokens: s, text: sql.slice(s[0]!.start, s[s.length - 1]!.end), line: s[0]!.line }));
+}

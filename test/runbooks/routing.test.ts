@@ -1,0 +1,286 @@
+/**
+ * Routing of the shipped runbooks with hand-written facts: refusals happen before any change, the
+ * `keep`/`to` branches reach the right side's steps, and the policy choices of decide steps pick
+ * the documented diagnosis. Conditions are evaluated with the project's CEL package, with values
+ * typed as the runtime is expected to give them (SQL numbers as doubles, int params as ints,
+ * duration params as CEL durations).
+ */
+import { describe, expect, it } from 'vitest';
+import { evalCel, readShipped, step, walk, withDefaults } from './helpers.js';
+
+const role = (r: string) => [{ link_name: 'SalesLink', role: r }];
+const remoteHealthy = [
+  { side: 'local', role: 'PRIMARY', connected_state: 'CONNECTED', health: 'HEALTHY' },
+  { side: 'remote', role: 'SECONDARY', connected_state: 'CONNECTED', health: 'HEALTHY' },
+];
+const remoteBroken = [
+  { side: 'local', role: 'PRIMARY', connected_state: 'CONNECTED', health: 'NOT_HEALTHY' },
+  { side: 'remote', role: 'SECONDARY', connected_state: 'DISCONNECTED', health: 'NOT_HEALTHY' },
+];
+const localSecondary = [{ side: 'local', role: 'SECONDARY', connected_state: 'CONNECTED', health: 'NOT_HEALTHY' }];
+
+describe('split-brain-recovery', () => {
+  const rb = readShipped('split-brain-recovery.yaml').runbook;
+  const facts = (sql: string, mi: string, extra: Record<string, unknown> = {}) => ({
+    roles: { sqlserver: role(sql), mi: role(mi) },
+    link_state: { sqlserver: sql === 'PRIMARY' ? remoteBroken : localSecondary, mi: mi === 'PRIMARY' ? remoteBroken : localSecondary },
+    divergence: { sqlserver: [{ end_of_log_lsn: '39000000012300001' }], mi: [{ end_of_log_lsn: '39000000045600001' }] },
+    sqlserver_backup: { sqlserver: [] },
+    mi_backup: { mi: [] },
+    ...extra,
+  });
+  const params = (p: Record<string, unknown>) => withDefaults(rb, { link: 'SalesLink', ...p });
+
+  it('refuses without the backup target of the side being demoted, before reading anything', () => {
+    expect(walk(rb, { params: params({ keep: 'managedInstance' }), facts: {} })).toEqual(['need_backup_path']);
+    expect(walk(rb, { params: params({ keep: 'sqlserver' }), facts: {} })).toEqual(['need_backup_url']);
+  });
+
+  it('nothing to do when only one side is PRIMARY and the link is healthy', () => {
+    const f = facts('PRIMARY', 'SECONDARY', { link_state: { sqlserver: remoteHealthy, mi: localSecondary } });
+    expect(walk(rb, { params: params({ keep: 'sqlserver', backup_url: 'https://x/y.bak' }), facts: f }).at(-1)).toBe('not_split');
+  });
+
+  it('keep=managedInstance: backs up SQL Server first (tail of the log), then demotes SQL Server', () => {
+    const p = params({ keep: 'managedInstance', backup_path: 'D:\\Backup\\Sales_tail.trn' });
+    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }).at(-1)).toBe('backup_sqlserver');
+    const backedUp = facts('PRIMARY', 'PRIMARY', { sqlserver_backup: { sqlserver: [{ backup_set_id: 7 }] } });
+    expect(walk(rb, { params: p, facts: backedUp }).at(-1)).toBe('demote_sqlserver');
+    expect(evalCel(step(rb, 'demote_sqlserver').requires!, { params: p, facts: backedUp })).toBe(true);
+    // the world changed: the MI is no longer PRIMARY → the demotion is refused
+    expect(evalCel(step(rb, 'demote_sqlserver').requires!, { params: p, facts: { ...backedUp, roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } } })).toBe(false);
+    // no backup → refused
+    expect(evalCel(step(rb, 'demote_sqlserver').requires!, { params: p, facts: facts('PRIMARY', 'PRIMARY') })).toBe(false);
+  });
+
+  it('keep=sqlserver: copy-only backup on the managed instance, then demotes the managed instance', () => {
+    const p = params({ keep: 'sqlserver', backup_url: 'https://lab.blob.core.windows.net/c/Sales.bak' });
+    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }).at(-1)).toBe('backup_mi');
+    const backedUp = facts('PRIMARY', 'PRIMARY', { mi_backup: { mi: [{ backup_set_id: 3 }] } });
+    expect(walk(rb, { params: p, facts: backedUp }).at(-1)).toBe('demote_mi');
+  });
+
+  it('resumes at the planned failover when a previous run demoted the side already', () => {
+    const p = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn' });
+    const path = walk(rb, { params: p, facts: facts('SECONDARY', 'PRIMARY') });
+    expect(path).toContain('resume_failover');
+    expect(path.at(-1)).toBe('failover_from_mi');
+  });
+
+  it('final checks: manual when the primary is not on the kept side, fixed otherwise', () => {
+    const p = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn' });
+    const kept = { final_roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } };
+    const swapped = { final_roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } };
+    const both = { final_roles: { sqlserver: role('PRIMARY'), mi: role('PRIMARY') } };
+    expect(walk(rb, { params: p, facts: kept }, 'not_one_primary').at(-1)).toBe('done');
+    expect(walk(rb, { params: p, facts: swapped }, 'not_one_primary').at(-1)).toBe('primary_not_kept');
+    expect(walk(rb, { params: p, facts: both }, 'not_one_primary').at(-1)).toBe('not_one_primary');
+  });
+
+  it('waits: a secondary passes, a primary passes only when it sees its partner HEALTHY', () => {
+    const until = step(rb, 'wait_healthy').wait!.until;
+    expect(evalCel(until, { rows: localSecondary })).toBe(true);
+    expect(evalCel(until, { rows: remoteHealthy })).toBe(true);
+    expect(evalCel(until, { rows: remoteBroken })).toBe(false);
+    const converged = step(rb, 'wait_converged').wait!.until;
+    expect(evalCel(converged, { rows: [] })).toBe(true);
+    expect(evalCel(converged, { rows: [{ converged: 0 }] })).toBe(false);
+    expect(evalCel(converged, { rows: [{ converged: 1 }] })).toBe(true);
+  });
+});
+
+describe('link-failover', () => {
+  const rb = readShipped('link-failover.yaml').runbook;
+  const p = withDefaults(rb, { link: 'SalesLink', to: 'managedInstance', sql_ag: 'AG_Sales', mi_ag: 'AG_Sales_MI' });
+  const lsn = (s: string, m: string) => ({ sqlserver: [{ last_hardened_lsn: s, end_of_log_lsn: s, sampled_at_s: 1 }], mi: [{ last_hardened_lsn: m, end_of_log_lsn: m, sampled_at_s: 1 }] });
+
+  it('refuses split brain and does nothing when the chosen side is already primary', () => {
+    expect(walk(rb, { params: p, facts: { roles: { sqlserver: role('PRIMARY'), mi: role('PRIMARY') } } }).at(-1)).toBe('not_one_primary');
+    expect(walk(rb, { params: p, facts: { roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } } }).at(-1)).toBe('already_there');
+  });
+
+  it('stops for the operator to stop the workload before any change', () => {
+    const path = walk(rb, { params: p, facts: { roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } } });
+    expect(path.at(-1)).toBe('stop_workload');
+    expect(step(rb, 'stop_workload').decide!.choices.every((c) => c.when === undefined)).toBe(true);
+  });
+
+  it('fails over only when last_hardened_lsn is equal on both sides and did not move', () => {
+    const req = step(rb, 'failover_from_sqlserver').requires!;
+    const roles = { sqlserver: role('PRIMARY'), mi: role('SECONDARY') };
+    const equal = { roles, lsn_first: lsn('39000000012300001', '39000000012300001'), lsn_second: lsn('39000000012300001', '39000000012300001') };
+    expect(evalCel(req, { params: p, facts: equal })).toBe(true);
+    const moved = { ...equal, lsn_second: lsn('39000000012300009', '39000000012300009') };
+    expect(evalCel(req, { params: p, facts: moved })).toBe(false);
+    // differ only in the last digit: a double would call these equal
+    const differ = { ...equal, lsn_second: lsn('39000000012300001', '39000000012300002') };
+    expect(evalCel(req, { params: p, facts: differ })).toBe(false);
+    expect(walk(rb, { params: p, facts: { ...differ, replicas: { sqlserver: [], mi: [] } } }, 'not_stable')).toEqual(['not_stable']);
+  });
+
+  it('verifies roles per target after the failover', () => {
+    const verify = step(rb, 'failover_from_sqlserver').verify!.expect;
+    expect(evalCel(verify, { rows: role('PRIMARY'), target: 'mi' })).toBe(true);
+    expect(evalCel(verify, { rows: role('SECONDARY'), target: 'sqlserver' })).toBe(true);
+    expect(evalCel(verify, { rows: role('PRIMARY'), target: 'sqlserver' })).toBe(false);
+    const final = step(rb, 'final_roles').check!.expect!;
+    expect(evalCel(final, { params: p, rows: role('PRIMARY'), target: 'mi' })).toBe(true);
+    expect(evalCel(final, { params: p, rows: role('PRIMARY'), target: 'sqlserver' })).toBe(false);
+  });
+});
+
+describe('certificate-rotation', () => {
+  const rb = readShipped('certificate-rotation.yaml').runbook;
+  const base = { link: 'SalesLink', old_cert: 'SalesLinkCert2024', new_cert: 'SalesLinkCert2026', subject: 'SalesLink endpoint SQL01', expiry: '20280131' };
+  const cert = (name: string, days: number) => ({ endpoint_cert: { sqlserver: [{ cert_name: name, days_left: days, auth: 'NEGOTIATE, CERTIFICATE', thumbprint: '0xAB' }] } });
+
+  it('nothing to do when the certificate is far from expiry, unless forced', () => {
+    expect(walk(rb, { params: withDefaults(rb, base), facts: cert('SalesLinkCert2024', 200) }).at(-1)).toBe('not_expiring');
+    const forced = walk(rb, { params: withDefaults(rb, { ...base, force: true }), facts: { ...cert('SalesLinkCert2024', 200), new_cert_state: { sqlserver: [] } } });
+    expect(forced.at(-1)).toBe('create_cert');
+  });
+
+  it('refuses when the endpoint uses another certificate than old_cert', () => {
+    expect(walk(rb, { params: withDefaults(rb, base), facts: cert('SomethingElse', 3) }).at(-1)).toBe('wrong_old_cert');
+  });
+
+  it('does not switch the endpoint before the managed instance trusts the new certificate', () => {
+    const facts = { ...cert('SalesLinkCert2024', 3), new_cert_state: { sqlserver: [{ cert_name: 'SalesLinkCert2026' }] }, public_key: { sqlserver: [{ thumbprint: '0xCD' }] }, mi_trust: { mi: [] } };
+    expect(walk(rb, { params: withDefaults(rb, base), facts }).at(-1)).toBe('upload_trust');
+    const req = step(rb, 'switch_endpoint_negotiate').requires!;
+    expect(evalCel(req, { params: withDefaults(rb, base), facts })).toBe(false);
+    expect(evalCel(req, { params: withDefaults(rb, base), facts: { ...facts, mi_trust: { mi: [{ thumbprint: '0xCD' }] } } })).toBe(true);
+  });
+
+  it('keeps Windows authentication when the endpoint had it', () => {
+    const facts = { ...cert('SalesLinkCert2024', 3), new_cert_state: { sqlserver: [{}] }, mi_trust: { mi: [{}] } };
+    const path = walk(rb, { params: withDefaults(rb, base), facts });
+    expect(path.at(-1)).toBe('wait_trust');
+    expect(evalCel(step(rb, 'switch_endpoint_negotiate').when!, { facts })).toBe(true);
+    expect(evalCel(step(rb, 'switch_endpoint_cert_only').when!, { facts })).toBe(false);
+  });
+
+  it('resumes at the clean-up when the endpoint already uses the new certificate', () => {
+    expect(walk(rb, { params: withDefaults(rb, base), facts: cert('SalesLinkCert2026', 700) }).at(-1)).toBe('wait_healthy');
+  });
+});
+
+describe('premature-log-truncation', () => {
+  const rb = readShipped('premature-log-truncation.yaml').runbook;
+  const p = withDefaults(rb, { link: 'SalesLink' });
+  const arm = (err: string | null, state = 'LinkCreationError') => ({ mi: { properties: { databases: [{ databaseName: 'Sales', replicaState: state, mostRecentLinkError: err }] } } });
+  const present = { dag_present: { sqlserver: [{ link_name: 'SalesLink' }], mi: [{ link_name: 'SalesLink' }] } };
+
+  it('recognises 1408/1412 from the link resource or from the seeding DMV', () => {
+    const viaArm = { ...present, link_arm: arm('Error 1412: The remote copy of database "Sales" has not been rolled forward'), seeding: { sqlserver: [] } };
+    expect(walk(rb, { params: p, facts: viaArm }).at(-1)).toBe('drop_link_mi');
+    const viaDmv = { ...present, link_arm: arm(null), seeding: { sqlserver: [{ current_state: 'FAILED', error_code: 1408 }] } };
+    expect(walk(rb, { params: p, facts: viaDmv }).at(-1)).toBe('drop_link_mi');
+  });
+
+  it('refuses a LinkCreationError that is not truncation (41977)', () => {
+    const other = { ...present, link_arm: arm('Error 41977: target database not responsive'), seeding: { sqlserver: [{ current_state: 'FAILED', error_code: 41977 }] } };
+    expect(walk(rb, { params: p, facts: other }).at(-1)).toBe('not_truncation');
+  });
+
+  it('nothing to do when the link is gone on both sides', () => {
+    expect(walk(rb, { params: p, facts: { dag_present: { sqlserver: [], mi: [] } } }).at(-1)).toBe('no_link');
+  });
+
+  it('drops SQL Server side only after the managed instance side is gone', () => {
+    const req = step(rb, 'drop_dag_sqlserver').requires!;
+    expect(evalCel(req, { params: p, facts: present })).toBe(false);
+    expect(evalCel(req, { params: p, facts: { dag_present: { sqlserver: [{}], mi: [] } } })).toBe(true);
+  });
+
+  it('the seeding wait ends on COMPLETED or FAILED of the newest attempt, and shows progress', () => {
+    const w = step(rb, 'wait_seeding').wait!;
+    expect(w.timeout).toBe('6d');
+    expect(evalCel(w.until, { rows: [] })).toBe(false);
+    expect(evalCel(w.until, { rows: [{ current_state: 'SEEDING' }] })).toBe(false);
+    expect(evalCel(w.until, { rows: [{ current_state: 'COMPLETED' }] })).toBe(true);
+    expect(evalCel(w.progress!.value, { rows: [{ transferred_bytes: 5e9, database_bytes: 1e10 }] })).toBe(5e9);
+    expect(evalCel(w.progress!.value, { rows: [] })).toBe(0);
+  });
+});
+
+describe('flow-control-tuning', () => {
+  const rb = readShipped('flow-control-tuning.yaml').runbook;
+  const p = withDefaults(rb, { link: 'SalesLink', interval: '60s' });
+  const sample = (t: number, transport: number, database: number) => ({ sqlserver: [{ link_name: 'SalesLink', transport_wait_ms: transport, database_wait_ms: database, sampled_at_s: t }], mi: [] });
+  const queues = (send: number, redo: number, redoRate: number) => ({ sqlserver: [{ log_send_queue_kb: send, redo_queue_kb: redo, redo_rate_kb_s: redoRate, log_send_rate_kb_s: 1000 }], mi: [] });
+  const facts = (o: Record<string, unknown>) => ({
+    roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') },
+    waits_before: sample(1000, 50_000, 10_000),
+    queues_before: queues(100, 100, 1000),
+    ...o,
+  });
+
+  it('measures for the interval given (duration parameter)', () => {
+    const until = step(rb, 'measure').wait!.until;
+    expect(evalCel(until, { params: p, rows: [{ elapsed_s: 59 }] })).toBe(false);
+    expect(evalCel(until, { params: p, rows: [{ elapsed_s: 60 }] })).toBe(true);
+  });
+
+  it.each([
+    ['transport gate', { waits_after: sample(1060, 50_000 + 60 * 400, 10_000), queues_after: queues(9000, 100, 1000) }, 'transport_gate'],
+    ['database gate', { waits_after: sample(1060, 50_000, 10_000 + 60 * 250), queues_after: queues(900, 100, 1000) }, 'database_gate'],
+    ['secondary redo', { waits_after: sample(1060, 50_010, 10_010), queues_after: queues(100, 500_000, 1000) }, 'secondary_redo'],
+    ['send queue', { waits_after: sample(1060, 50_010, 10_010), queues_after: queues(80_000, 100, 1000) }, 'send_queue'],
+    ['healthy', { waits_after: sample(1060, 50_010, 10_010), queues_after: queues(0, 0, 1000) }, 'healthy'],
+    ['counters cleared', { waits_after: sample(1060, 10, 10), queues_after: queues(0, 0, 1000) }, 'measurement_void'],
+    ['primary moved', { waits_after: { sqlserver: [], mi: [{ transport_wait_ms: 1, database_wait_ms: 1, sampled_at_s: 1060 }] }, queues_after: queues(0, 0, 1000) }, 'measurement_void'],
+  ])('%s', (_name, o, expected) => {
+    expect(walk(rb, { params: p, facts: facts(o) }, 'measurement_void').at(-1)).toBe(expected);
+  });
+
+  it('works when the managed instance is the primary', () => {
+    const f = {
+      roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') },
+      waits_before: { sqlserver: [], mi: sample(1000, 0, 0).sqlserver },
+      waits_after: { sqlserver: [], mi: sample(1060, 60 * 500, 0).sqlserver },
+      queues_before: { sqlserver: [], mi: queues(0, 0, 1).sqlserver },
+      queues_after: { sqlserver: [], mi: queues(0, 0, 1).sqlserver },
+    };
+    expect(walk(rb, { params: p, facts: f }, 'measurement_void').at(-1)).toBe('transport_gate');
+  });
+
+  it('offers only documented remediations', () => {
+    const text = rb.steps.map((s) => s.end?.message ?? '').join('\n');
+    expect(text).toMatch(/12310/);
+    expect(text).toMatch(/1800 and 9567/);
+    expect(text).toMatch(/SESSION_TIMEOUT is not a flow-control setting/);
+    expect(text).not.toMatch(/packet/i);
+  });
+});
+
+describe('seeding-monitor', () => {
+  const rb = readShipped('seeding-monitor.yaml').runbook;
+  const p = withDefaults(rb, { link: 'SalesLink' });
+
+  it('has no actions', () => {
+    expect(rb.steps.filter((s) => s.action)).toEqual([]);
+  });
+
+  it('nothing to do when no seeding runs', () => {
+    expect(walk(rb, { params: p, facts: { seeding: { sqlserver: [] } } }).at(-1)).toBe('nothing_seeding');
+  });
+
+  it('warns when seeding cannot finish within 6 days of its start (shared bandwidth)', () => {
+    const seeding = { sqlserver: [{ elapsed_s: 3 * 86400, eta_s: 2 * 86400 }, { elapsed_s: 3 * 86400, eta_s: 2 * 86400 }] };
+    const slow = { seeding, totals: { sqlserver: [{ seeding_count: 2, shared_eta_s: 4 * 86400 }] } };
+    expect(walk(rb, { params: p, facts: slow }).at(-1)).toBe('too_slow');
+    const fine = { seeding, totals: { sqlserver: [{ seeding_count: 2, shared_eta_s: 86400 }] } };
+    expect(walk(rb, { params: p, facts: fine }).at(-1)).toBe('wait_complete');
+    const stalled = { seeding, totals: { sqlserver: [{ seeding_count: 2, shared_eta_s: null }] } };
+    expect(walk(rb, { params: p, facts: stalled }).at(-1)).toBe('wait_complete');
+  });
+
+  it('the wait ends at completion or at the timeout parameter', () => {
+    const w = step(rb, 'wait_complete').wait!;
+    expect(evalCel(w.until, { params: p, rows: [{ seeding_count: 1, watched_s: 3600 }] })).toBe(false);
+    expect(evalCel(w.until, { params: p, rows: [{ seeding_count: 0, watched_s: 3600 }] })).toBe(true);
+    expect(evalCel(w.until, { params: p, rows: [{ seeding_count: 1, watched_s: 144 * 3600 }] })).toBe(true);
+    expect(evalCel(w.progress!.value, { rows: [{ transferred_bytes: null }] })).toBe(0);
+  });
+});
