@@ -89,6 +89,7 @@ export const ERROR_CODES = [
   'LAB_TDS_PROTOCOL',
   'LAB_ARM',
   'LAB_SQL_ERROR',
+  'LAB_CONTROL_AUTH',
   // --- cli ---
   'USAGE',
   'INTERNAL',
@@ -185,8 +186,10 @@ export function lineColOf(text: string, offset: number): { line: number; col: nu
  * //       |           ^^^^^^^
  */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.source?.name ?? '<input>';
-  if (!d.source || !d.range) return `${where}  ${d.code}  ${d.message}`;
+  // A problem with no place in a file (a -p value, a missing parameter) is the command's own.
+  if (!d.source) return `agmedic: ${d.code}  ${d.message}`;
+  const where = d.source.name;
+  if (!d.range) return `${where}  ${d.code}  ${d.message}`;
   const { text } = d.source;
   const { line, col, lineStart, lineEnd } = lineColOf(text, d.range.start);
   const lineText = text.slice(lineStart, lineEnd);
@@ -210,5 +213,6 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
       (a.source?.name ?? '').localeCompare(b.source?.name ?? '') ||
       (a.range?.start ?? 0) - (b.range?.start ?? 0),
   );
-  return sorted.map(formatDiagnostic).join('\n\n');
+  // Source excerpts need a blank line between them; one-line problems read better as a list.
+  return sorted.map((d, i) => (i > 0 && d.source && d.range ? `\n${formatDiagnostic(d)}` : formatDiagnostic(d))).join('\n');
 }

@@ -18,9 +18,10 @@ import { readLastLine } from './read-last-line.js';
 import { redact } from './redact.js';
 import { GENESIS, type AuditEvent } from './types.js';
 
-/** `~/.agmedic/audit.jsonl` */
-export function defaultAuditLogPath(): string {
-  return join(homedir(), '.agmedic', 'audit.jsonl');
+/** `$AGMEDIC_HOME/audit.jsonl`, by default `~/.agmedic/audit.jsonl`. */
+export function defaultAuditLogPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  // AGMEDIC_HOME lets tests (and shared service accounts) keep agmedic's state out of the real home.
+  return join(env.AGMEDIC_HOME || join(homedir(), '.agmedic'), 'audit.jsonl');
 }
 
 export interface OpenAuditLogOptions {

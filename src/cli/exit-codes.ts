@@ -22,6 +22,8 @@ export const EXIT = {
   unreachable: 7,
   /** The audit log does not verify. */
   auditBroken: 8,
+  /** `agmedic diagnose` found at least one critical finding (an unreachable target counts). */
+  critical: 9,
   /** An approval is missing, expired, forged, or does not cover this run (10–15: which one). */
   approvalMissing: 10,
   approvalBadSignature: 11,

@@ -22,7 +22,8 @@ Examples:
   $ agmedic schema > runbook.schema.json
 
 Exit codes: 0 ok · 1 invalid input · 2 usage · 3 not found · 4 refused · 5 run failed ·
-6 aborted · 7 target unreachable · 8 audit broken · 10–15 approval refused · 70 internal error.
+6 aborted · 7 target unreachable · 8 audit broken · 9 diagnose found something critical ·
+10–15 approval refused · 70 internal error.
 Colour: on a TTY unless NO_COLOR is set.`;
 
 export function createProgram(output: Output, setExit: (code: number) => void): Command {
@@ -58,12 +59,18 @@ export function createProgram(output: Output, setExit: (code: number) => void): 
 
   program
     .command('plan')
-    .description('print exactly what a run would send where, in order, without connecting')
+    .description('print exactly what a run would send where, in order; --live also reads the current state (read-only)')
     .argument('<runbook>', 'a runbook file or the name of a shipped runbook')
     .option('-p, --param <name=value>', 'a runbook parameter (repeatable)', collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']).default('text'))
     .option('--out <file>', 'also save the plan as JSON to this file')
-    .addHelpText('after', '\nExample:\n  $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=managedInstance')
+    .option('--live', 'connect, run the read-only checks, show the route and fingerprint the facts it relied on')
+    .option('-t, --targets <file>', 'targets file for --live (default $AGMEDIC_TARGETS)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=managedInstance\n' +
+        '  $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=managedInstance -p backup_path=/b/s.trn --live -t targets.yaml --out plan.json',
+    )
     .action(act(async (runbook, opts) => (await import('./commands/plan.js')).planCommand(runbook, opts, output)));
 
   program
@@ -79,6 +86,172 @@ export function createProgram(output: Output, setExit: (code: number) => void): 
     .description('print the JSON Schema of the runbook format (for editors)')
     .addHelpText('after', '\nExample (VS Code YAML extension):\n  # yaml-language-server: $schema=./runbook.schema.json')
     .action(act(async () => (await import('./commands/schema.js')).schemaCommand(output)));
+
+  program
+    .command('keygen')
+    .description('make an Ed25519 key pair for signing approvals (private key mode 0600)')
+    .requiredOption('--out <dir>', 'folder to write NAME.key and NAME.pub into')
+    .option('--name <name>', 'file name stem', 'approver')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  $ agmedic keygen --out ~/keys --name alice')
+    .action(act(async (opts) => (await import('./commands/keygen.js')).keygenCommand(opts, output)));
+
+  program
+    .command('approve')
+    .description('sign an approval for unattended runs of a runbook, or --check one against a run')
+    .argument('<runbook>', 'a runbook file or the name of a shipped runbook')
+    .option('-p, --param <name=value>', 'pin a parameter value (repeatable; defaults are pinned too)', collect, [])
+    .option('--constraint <name=value|name=/regex/|name=min..max>', 'allow a range of values instead (repeatable; repeated values: one of)', collect, [])
+    .option('--key <file>', 'the approver\'s private key (agmedic keygen)')
+    .option('--approver <name>', 'who approves, e.g. alice@contoso.com')
+    .option('--targets <servers>', 'allowed servers: host, host,port or host:port, comma-separated (repeatable)', collect, [])
+    .option('-t, --targets-file <file>', 'allow the servers this targets file names for the runbook\'s roles')
+    .option('--expires <when>', 'a duration from now (24h, 7d) or an ISO time', '24h')
+    .option('--out <file>', 'write the approval here (default: print it)')
+    .option('--check <approval>', 'instead of signing: does this approval cover a run with these -p and targets? (exit 0 or 10–15)')
+    .option('--trusted-keys <dir>', 'with --check: folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
+    .option('--at <time>', 'with --check: judge as of this ISO time instead of now')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agmedic approve split-brain-recovery -p link=SalesLink -p keep=managedInstance -p backup_path='D:\\Backup\\s.trn' \\
+      --key ~/keys/alice.key --approver alice@contoso.com --targets sql01,mi-prod.abc.database.windows.net --expires 24h --out nightly.approval.json
+  $ agmedic approve link-failover --constraint link=/Sales.*/ -p to=managedInstance -p sql_ag=AG_Sales -p mi_ag=AG_Sales_MI \\
+      --key alice.key --approver alice -t targets.yaml --expires 7d --out a.json
+  $ agmedic approve split-brain-recovery --check nightly.approval.json -p link=SalesLink -p keep=managedInstance -t targets.yaml
+
+Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 12 expired · 13 other runbook or runbook changed ·
+14 target not allowed · 15 parameter outside its constraint.`,
+    )
+    .action(act(async (runbook, opts) => (await import('./commands/approve.js')).approveCommand(runbook, opts, output)));
+
+  const audit = program.command('audit').description('the hash-chained action log: show runs, verify the chain');
+  audit
+    .command('show')
+    .description('list the runs, or show one run as a timeline')
+    .argument('[run-id]', 'a run id (or a unique prefix of one)')
+    .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ agmedic audit show\n  $ agmedic audit show 7f3c --json')
+    .action(act(async (runId, opts) => (await import('./commands/audit.js')).auditShowCommand(runId, opts, output)));
+  audit
+    .command('verify')
+    .description('check the hash chain; names the first edited, deleted, inserted or reordered record (exit 8)')
+    .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  $ agmedic audit verify --audit /var/log/agmedic/audit.jsonl')
+    .action(act(async (opts) => (await import('./commands/audit.js')).auditVerifyCommand(opts, output)));
+
+  program
+    .command('run')
+    .description('run a runbook against its targets: guided at a terminal, or --unattended with a signed approval')
+    .argument('<runbook>', 'a runbook file or the name of a shipped runbook')
+    .option('-p, --param <name=value>', 'a runbook parameter (repeatable)', collect, [])
+    .option('-t, --targets <file>', 'targets file (default $AGMEDIC_TARGETS)')
+    .option('--unattended', 'never prompt; needs --approval (a signed approval covering this run)')
+    .option('--approval <file>', 'the signed approval for --unattended (agmedic approve)')
+    .option('--trusted-keys <dir>', 'folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
+    .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
+    .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME, i.e. ~/.agmedic; runs in <dir>/runs/RUN_ID)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agmedic run split-brain-recovery -p link=SalesLink -p keep=managedInstance -p backup_path='D:\\Backup\\s.trn' -t targets.yaml
+  $ agmedic run link-failover -p link=SalesLink -t targets.yaml --unattended --approval nightly.approval.json --json
+
+Exit codes: 0 fixed or nothing to do · 4 refused (no terminal, lock held, runbook refused) · 5 failed ·
+6 aborted or interrupted (Ctrl-C; agmedic resume RUN_ID) · 7 target unreachable · 10–15 approval refused.`,
+    )
+    .action(act(async (runbook, opts) => (await import('./commands/run.js')).runCommand(runbook, opts, output)));
+
+  program
+    .command('resume')
+    .description('continue an interrupted run from its journal (in-doubt changes are settled by their verify)')
+    .argument('<run-id>', 'the run id printed when the run started')
+    .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME, i.e. ~/.agmedic)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  $ agmedic resume 20250314-031502-9f3a\n\nExit codes: as for run; 3 no such run · 4 the runbook file changed since the run started.')
+    .action(act(async (runId, opts) => (await import('./commands/resume.js')).resumeCommand(runId, opts, output)));
+
+  program
+    .command('diagnose')
+    .description('triage one link or a fleet: facts from both sides (and ARM) → findings → the runbook to run')
+    .option('-t, --targets <file>', 'targets file (default $AGMEDIC_TARGETS, else targets.yaml); a fleet pairs sqlserver-<id> with mi-<id>')
+    .option('--sample <duration>', 'how long to sample HADR wait deltas (flow control); 0 = skip', '5s')
+    .option('--concurrency <n>', 'network operations in flight at once across the fleet', '16')
+    .option('--link <name>', 'only this link (distributed availability group); default: every link found')
+    .option('--pair <id>', 'only this pair (repeatable; "default" for the plain sqlserver/mi roles)', collect, [])
+    .option('--rules <file>', 'use these rule files instead of the shipped ones (repeatable)', collect, [])
+    .option('--all', 'also detail info findings')
+    .option('--json', 'machine-readable report with every fact')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ agmedic diagnose -t targets.yaml
+  $ agmedic diagnose -t fleet.yaml --sample 10s --concurrency 32 --json > report.json
+
+Exit codes: 0 nothing critical · 9 at least one critical finding (an unreachable target counts) ·
+1 invalid rules · 2 usage · 3 targets file not found.`,
+    )
+    .action(act(async (opts) => (await import('./commands/diagnose.js')).diagnoseCommand(opts, output)));
+
+  program
+    .command('estimate-seeding')
+    .description('how long initial seeding of the link takes, and whether the 6-day limit is at risk')
+    .requiredOption('--size <size>', 'size of each database, e.g. 100GB, 1.5TB')
+    .requiredOption('--speed <speed>', 'link speed, e.g. 84GB/h, 3MB/s, 1Gbps')
+    .option('--databases <n>', 'databases seeding at once (they share the bandwidth)', '1')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ agmedic estimate-seeding --size 100GB --speed 84GB/h\n  $ agmedic estimate-seeding --size 500GB --speed 10GB/h --databases 4')
+    .action(act(async (opts) => (await import('./commands/estimate-seeding.js')).estimateSeedingCommand(opts, output)));
+
+  const lab = program.command('lab').description('the rehearsal lab: SQL Server + managed instance + ARM, over real TDS and HTTPS');
+  lab
+    .command('up')
+    .description('start the lab in the foreground (until Ctrl-C); prints endpoints and writes a targets file')
+    .option('--scenario <name>', 'healthy, split-brain, cert-expired, log-truncation, flow-control, slow-seeding (comma list: per pair)', 'healthy')
+    .option('--base-port <port>', 'SQL Server on P, managed instance on P+1, ARM on P+2 (next pair P+3…); 0 = ephemeral', '11433')
+    .option('--password <pw>', 'the sa password (default agmedic-lab)')
+    .option('--speed <n>', 'simulated seconds per real second', '1')
+    .option('--targets-out <file>', 'write the targets file here (default next to the state file: lab-targets.yaml)')
+    .option('--statement-log <file>', 'append every statement each instance receives as JSON lines')
+    .addOption(new Option('--tls <mode>', 'TDS encryption: off, or strict (TDS 8.0, CA written next to the targets file)').choices(['off', 'strict']).default('off'))
+    .option('--pairs <n>', 'independent links on consecutive port triples (fleets, up to 100)', '1')
+    .option('--state-file <file>', 'where to write the control URL and token (default $AGMEDIC_LAB_STATE, $AGMEDIC_HOME/lab.json or ~/.agmedic/lab.json)')
+    .option('--control-port <port>', 'loopback control port for `lab fault` (0 = ephemeral)', '0')
+    .option('--json', 'print the endpoints as one JSON line')
+    .addHelpText('after', '\nExamples:\n  $ agmedic lab up\n  $ agmedic lab up --scenario split-brain --targets-out lab.yaml --statement-log statements.jsonl\n  $ agmedic lab up --pairs 20 --base-port 20000 --scenario healthy,split-brain')
+    .action(act(async (opts) => (await import('./commands/lab-up.js')).labUpCommand(opts, output)));
+  const connectOptions = (c: Command): Command =>
+    c
+      .option('--pair <n>', 'which pair (from 1)', '1')
+      .option('--control <url>', 'the control URL `lab up` printed (with --token; or $AGMEDIC_LAB_CONTROL)')
+      .option('--token <token>', 'the control token (or $AGMEDIC_LAB_CONTROL_TOKEN)')
+      .option('--state <file>', 'the lab state file (default $AGMEDIC_LAB_STATE, $AGMEDIC_HOME/lab.json or ~/.agmedic/lab.json)')
+      .option('--json', 'machine-readable output');
+  connectOptions(
+    lab
+      .command('fault')
+      .description('inject a fault into a running lab: drop-connections, refuse-connections, delay-statements, fail-next, restart, partition')
+      .argument('<kind>', 'drop-connections | refuse-connections | delay-statements | fail-next | restart | partition')
+      .argument('[instance]', 'sqlserver, mi, SQL01 or mi-lab (not for partition)')
+      .option('--on', 'refuse-connections / partition: turn on (the default)')
+      .option('--off', 'refuse-connections / partition / delay-statements: turn off')
+      .option('--ms <n>', 'delay-statements: milliseconds per statement')
+      .option('--pattern <regex>', 'fail-next: case-insensitive regular expression over the statement text')
+      .option('--error <number>', 'fail-next: the SQL Server error number to raise')
+      .option('--message <text>', 'fail-next: the error message'),
+  )
+    .addHelpText('after', "\nExamples:\n  $ agmedic lab fault restart sqlserver\n  $ agmedic lab fault fail-next mi --pattern '^ALTER AVAILABILITY' --error 41190\n  $ agmedic lab fault partition --off")
+    .action(act(async (kind, instance, opts) => (await import('./commands/lab-fault.js')).labFaultCommand(kind, instance, opts, output)));
+  connectOptions(lab.command('state').description('roles, connections and link state of a running lab').option('--all', 'every pair'))
+    .addHelpText('after', '\nExample:\n  $ agmedic lab state --all --json')
+    .action(act(async (opts) => (await import('./commands/lab-fault.js')).labStateCommand(opts, output)));
 
   return program;
 }

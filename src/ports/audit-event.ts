@@ -36,7 +36,7 @@ export interface RunStartEvent extends EventBase {
   type: 'run-start';
   runbook: { name: string; sha256: string };
   parameters: Record<string, unknown>;
-  mode: 'guided' | 'unattended' | 'resume';
+  mode: 'guided' | 'unattended' | 'resume' | 'check';
   operator: string;
   host: string;
   /** Names and servers only: credentials never belong here. */

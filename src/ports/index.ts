@@ -9,3 +9,6 @@ export type { AuditSink } from './audit-sink.js';
 export type * from './audit-event.js';
 export type { Clock } from './clock.js';
 export { Secret } from './secret.js';
+export type * from './prompter.js';
+export type * from './journal.js';
+export type { Timers } from './timers.js';

@@ -42,8 +42,11 @@ export function checkDocument(runbook: Runbook, ctx: CheckContext): Diagnostic[]
     if (runbook.targets.indexOf(t) !== i) report('BAD_VALUE', `target role "${t}" is listed twice`, ['targets', i]);
   });
 
+  // A map of first occurrences keeps this linear: 10k-step runbooks must load in well under a second.
+  const firstIndex = new Map<string, number>();
   runbook.steps.forEach((step, i) => {
-    const first = runbook.steps.findIndex((s) => s.id === step.id);
+    const first = firstIndex.get(step.id) ?? i;
+    if (!firstIndex.has(step.id)) firstIndex.set(step.id, i);
     if (first !== i) {
       report('DUPLICATE_STEP_ID', `step id "${step.id}" is already used by step ${first + 1} ("${runbook.steps[first]!.title}")`, ['steps', i, 'id']);
     } else stepById.set(step.id, step);
@@ -53,9 +56,10 @@ export function checkDocument(runbook: Runbook, ctx: CheckContext): Diagnostic[]
   const stepRef = (id: string, path: NodePath, field: string, from: Step) => {
     if (!stepById.has(id)) report('UNKNOWN_STEP', `${field} of step "${from.id}" names "${id}", which is not a step of this runbook${didYouMean(id, stepIds)}`, path);
   };
-  const paramRef = (name: string, path: NodePath, what: string, range?: SourceRange) => {
+  // `range` may be a thunk: positions are built lazily (load-runbook.ts), only when something is wrong.
+  const paramRef = (name: string, path: NodePath, what: string, range?: SourceRange | (() => SourceRange)) => {
     if (!Object.prototype.hasOwnProperty.call(params, name)) {
-      report('UNKNOWN_PARAM', `${what} names "${name}", which is not a parameter of this runbook${didYouMean(name, paramNames)}`, path, range);
+      report('UNKNOWN_PARAM', `${what} names "${name}", which is not a parameter of this runbook${didYouMean(name, paramNames)}`, path, typeof range === 'function' ? range() : range);
       return false;
     }
     return true;
@@ -169,11 +173,11 @@ export function checkDocument(runbook: Runbook, ctx: CheckContext): Diagnostic[]
     for (const p of t.problems) report(p.code, `${what}: ${p.message}`, path, at(p.offset, p.length));
     for (const part of t.parts) {
       if (part.kind === 'text') continue;
-      const range = at(part.offset, part.length);
+      const range = () => at(part.offset, part.length);
       if (!paramRef(part.param, path, `{{${part.kind} ${part.param}}} in ${what}`, range)) continue;
       const type = params[part.param]!.type;
       if (part.kind === 'ident' && type !== 'identifier') {
-        report('BAD_SQL_TEMPLATE', `{{ident ${part.param}}} in ${what}: "${part.param}" is a ${type} parameter; only identifier parameters can be used as names`, path, range);
+        report('BAD_SQL_TEMPLATE', `{{ident ${part.param}}} in ${what}: "${part.param}" is a ${type} parameter; only identifier parameters can be used as names`, path, range());
       }
     }
     const names = [...paramNames, ...Object.keys(bind)];

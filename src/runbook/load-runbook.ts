@@ -2,13 +2,20 @@
  * YAML text → validated {@link Runbook}, collecting every problem with its source range.
  * Three passes, each reporting all it finds: YAML syntax, the zod schema, then whole-document
  * rules (`check-document.ts`) that need the model to be structurally sound first.
+ *
+ * Two parsers, one answer: `yaml` keeps a source range on every node (what diagnostics need) but
+ * builds that tree ~15× slower than `js-yaml` builds plain data. A runbook that parses cleanly and
+ * passes the schema needs positions only if a later check complains, so the fast parser reads it
+ * and the position index is built on first use; anything the fast parser or the schema rejects
+ * takes the precise path, so every diagnostic still comes from `yaml` with its range.
  */
+import { load as loadFast, CORE_SCHEMA } from 'js-yaml';
 import { parseDocument } from 'yaml';
 import type { Diagnostic, SourceFile } from '../errors.js';
 import { checkDocument } from './check-document.js';
 import { createPositionIndex } from './positions.js';
 import { RunbookSchema } from './schema.js';
-import type { LoadedRunbook } from './types.js';
+import type { LoadedRunbook, PositionIndex } from './types.js';
 import { issuesToDiagnostics } from './zod-issues.js';
 
 const bySourceOrder = (a: Diagnostic, b: Diagnostic) => (a.range?.start ?? 0) - (b.range?.start ?? 0);
@@ -23,6 +30,44 @@ const bySourceOrder = (a: Diagnostic, b: Diagnostic) => (a.range?.start ?? 0) - 
  * loaded.positions.rangeOf(['steps', 2, 'action', 'sql']); // { start, end }
  */
 export function loadRunbook(source: SourceFile): LoadedRunbook {
+  const data = parseFast(source.text);
+  if (data === undefined) return loadPrecisely(source);
+  const parsed = RunbookSchema.safeParse(data);
+  if (!parsed.success) return loadPrecisely(source);
+  const positions = lazyPositions(source.text);
+  const diagnostics = checkDocument(parsed.data, { source, positions }).sort(bySourceOrder);
+  const ok = !diagnostics.some((d) => d.severity === 'error');
+  return ok ? { source, runbook: parsed.data, diagnostics, positions } : { source, diagnostics, positions };
+}
+
+/** Anchors could hide an alias bomb that js-yaml would share rather than refuse; `yaml` counts them. */
+const ANCHOR = /(?:^|[\s[{,:-])&[^\s]/m;
+
+/** Plain data from the fast parser, or `undefined` when the precise path must decide. */
+function parseFast(text: string): unknown {
+  if (ANCHOR.test(text)) return undefined;
+  try {
+    // CORE_SCHEMA is YAML 1.2's core schema, the same one `yaml` resolves scalars with.
+    const data = loadFast(text, { schema: CORE_SCHEMA });
+    return data === null || data === undefined ? undefined : data;
+  } catch {
+    return undefined; // a syntax error, duplicate key, unknown tag: yaml reports it with a range
+  }
+}
+
+function lazyPositions(text: string): PositionIndex {
+  let index: PositionIndex | undefined;
+  const get = () => (index ??= createPositionIndex(parseDocument(text, { keepSourceTokens: true }), text));
+  return {
+    rangeOf: (path) => get().rangeOf(path),
+    keyRangeOf: (path) => get().keyRangeOf(path),
+    has: (path) => get().has(path),
+    rangeInScalar: (path, offset, length) => get().rangeInScalar(path, offset, length),
+  };
+}
+
+/** The yaml-library path: every node keeps its source range. */
+export function loadPrecisely(source: SourceFile): LoadedRunbook {
   const doc = parseDocument(source.text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
   const positions = createPositionIndex(doc, source.text);
   const diagnostics: Diagnostic[] = [];

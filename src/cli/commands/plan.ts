@@ -10,6 +10,9 @@ export interface PlanOptions {
   param: string[];
   format: 'text' | 'json' | 'mermaid';
   out?: string;
+  /** Connect (-t targets.yaml), run the read-only checks and fingerprint what the route relied on. */
+  live?: boolean;
+  targets?: string;
 }
 
 export async function planCommand(ref: string, opts: PlanOptions, output: Output): Promise<number> {
@@ -18,6 +21,8 @@ export async function planCommand(ref: string, opts: PlanOptions, output: Output
   const problems = resolved.diagnostics.filter((d) => d.severity === 'error');
   if (problems.length) throw AgmedicError.fromDiagnostics(problems, 'parameters do not fit the runbook');
   const plan = buildPlan(usable.runbook, usable.compiled, resolved.values, { sha256: usable.sha256 });
+  // Lazily: only --live loads the drivers.
+  if (opts.live) return (await import('./plan-live.js')).planLive(usable, plan, resolved.values, opts, output);
   if (opts.out) {
     try {
       writeFileSync(opts.out, renderPlan(plan, 'json', { color: false }) + '\n');

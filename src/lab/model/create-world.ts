@@ -50,7 +50,7 @@ export const LAB_NAMES = {
   miAg: 'AG_Sales_MI',
   database: 'Sales',
   sqlEndpointCert: 'SQL01_Link_Cert',
-  password: 'Lab!Passw0rd',
+  password: 'agmedic-lab',
 } as const;
 
 function makeCert(seed: string, id: number, name: string, subject: string, start: number, expiry: number, pvt: 'MK' | 'NA', keyLabel = name): Certificate {
@@ -74,6 +74,8 @@ function makeInstance(kind: 'sqlserver' | 'mi', start: number): InstanceState {
     up: true,
     startedAt: start - 86_400_000 * 3,
     traceFlags: [],
+    runtimeTraceFlags: [],
+    hasMasterKey: true,
     logins: new Map([['sa', LAB_NAMES.password]]),
     databases: defaultDatabases(start),
     localAgs: [],
@@ -225,16 +227,19 @@ export function createWorld(spec: WorldSpec, options: { clock?: Clock } = {}): L
 export function recordBackup(
   world: LabWorld,
   inst: InstanceState,
-  b: { database: string; type: 'D' | 'I' | 'L'; at: number; name: string; isCopyOnly: boolean; device: string; userName?: string },
+  b: { database: string; type: 'D' | 'I' | 'L'; at: number; name: string; isCopyOnly: boolean; device: string; userName?: string; checksum?: boolean; durationMs?: number },
 ): void {
   const side = world.sideOf(inst.name);
   const pos = side && world.link?.databaseName.toLowerCase() === b.database.toLowerCase() ? side.logEnd : 0;
   const previous = [...inst.backups].reverse().find((x) => x.databaseName.toLowerCase() === b.database.toLowerCase() && x.type === 'L');
+  const backupSetId = inst.backups.length + 1;
   inst.backups.push({
-    backupSetId: inst.backups.length + 1,
+    backupSetId,
+    uuid: deterministicGuid(world.seed, `backup:${inst.name}:${backupSetId}`),
+    checksum: b.checksum ?? false,
     databaseName: b.database,
     type: b.type,
-    startDate: b.at - 5_000,
+    startDate: b.at - (b.durationMs ?? 5_000),
     finishDate: b.at,
     firstLsn: previous && b.type === 'L' ? previous.lastLsn : lsnOf(Math.max(0, pos - 1_048_576)),
     lastLsn: lsnOf(pos),

@@ -146,9 +146,22 @@ export class LabWorld {
     inst.up = false;
     inst.sessions.clear();
     inst.appLocks.length = 0;
+    // DBCC TRACEON flags do not survive a restart; startup flags (-T) do.
+    inst.runtimeTraceFlags.length = 0;
     this.downUntil.set(inst.name.toLowerCase(), this.now() + RESTART_DOWNTIME_MS);
     if (this.link?.seeding?.currentState === 'SEEDING') restartSeeding(this, this.now());
     this.event(inst.name, 'restart', `${inst.name} restarted`);
+  }
+
+  /**
+   * Sets the application's log generation on an instance (bytes/s while it is primary); 0 stops the
+   * workload, as a DBA does before a tail-log backup or a planned failover.
+   */
+  setWorkload(name: string, bytesPerSec: number): void {
+    if (!Number.isFinite(bytesPerSec) || bytesPerSec < 0) throw new AgmedicError('LAB_CONTROL', `workload must be a non-negative number of bytes per second, got ${bytesPerSec}`);
+    const inst = this.instance(name);
+    inst.workloadBytesPerSec = bytesPerSec;
+    this.event(inst.name, 'workload', bytesPerSec === 0 ? `${inst.name}: application workload stopped` : `${inst.name}: workload ${bytesPerSec} bytes/s`);
   }
 
   /** Cuts (or restores) the network between the two instances. */

@@ -20,8 +20,8 @@ export interface Certificate {
   startDate: number;
   expiryDate: number;
   thumbprint: Uint8Array;
-  /** 'MK' when protected by the database master key; 'NA' for a public-key-only import. */
-  pvtKeyEncryptionType: 'MK' | 'NA';
+  /** 'MK' when protected by the database master key, 'PW' by a password; 'NA' for a public-key-only import. */
+  pvtKeyEncryptionType: 'MK' | 'PW' | 'NA';
   /** What CERTENCODED returns; partners trust a certificate by this blob. */
   publicKey: Uint8Array;
 }
@@ -83,6 +83,10 @@ export interface BackupRow {
   name: string;
   description: string;
   deviceName: string;
+  /** backup_set_uuid / media_family_id. */
+  uuid: string;
+  /** WITH CHECKSUM. */
+  checksum: boolean;
 }
 
 /** A local (non-distributed) availability group with its single local replica. */
@@ -147,7 +151,12 @@ export interface InstanceState {
   majorVersion: number;
   up: boolean;
   startedAt: number;
+  /** Trace flags set at startup (-T): the only way TF 12310, 1800 and 9567 take effect [MON]. */
   traceFlags: number[];
+  /** Trace flags turned on globally with DBCC TRACEON (…, -1) since the instance started. */
+  runtimeTraceFlags: number[];
+  /** master has a database master key (##MS_DatabaseMasterKey##); CREATE CERTIFICATE without a password needs it. */
+  hasMasterKey: boolean;
   logins: Map<string, string>;
   databases: DatabaseState[];
   localAgs: LocalAg[];

@@ -1,5 +1,6 @@
 import { recordBackup } from '../model/create-world.js';
 import { SqlServerError } from '../model/sql-error.js';
+import { globalTraceFlags } from './commands-dbcc.js';
 import { Cursor, info, syntaxError, type CommandParser } from './cursor.js';
 
 /**
@@ -9,6 +10,8 @@ import { Cursor, info, syntaxError, type CommandParser } from './cursor.js';
  * |---|---|---|
  * | 911 + 3013 | unknown database; BACKUP … is terminating abnormally | documented |
  * | 4208 | BACKUP LOG under the SIMPLE recovery model | documented |
+ * | 137 | TO DISK = @variable that is not declared or bound | documented |
+ * | 3206 + 3013 | device variable NULL or empty | number documented for an unknown device; its use for an empty variable is a lab choice |
  * | 41922 + 3013 | on a managed instance, anything but a COPY_ONLY full backup to URL | number unconfirmed (lab choice) |
  */
 export const parseBackup: CommandParser = (s) => {
@@ -18,12 +21,17 @@ export const parseBackup: CommandParser = (s) => {
   if (kind.value !== 'LOG' && kind.value !== 'DATABASE') throw syntaxError(kind);
   const database = c.name();
   c.expect('TO');
-  const devices: { type: string; path: string }[] = [];
+  // A device is a string literal or a variable (`TO DISK = @path`), as BACKUP's syntax allows.
+  const devices: { type: string; path?: string; variable?: { name: string; text: string } }[] = [];
   do {
     const type = c.next().value;
     if (type !== 'DISK' && type !== 'URL') throw syntaxError(c.peek(-1));
     c.expect('=');
-    devices.push({ type, path: c.string() });
+    const v = c.peek();
+    if (v?.type === 'var') {
+      c.next();
+      devices.push({ type, variable: { name: v.value, text: v.text } });
+    } else devices.push({ type, path: c.string() });
   } while (c.accept(','));
   const options = new Map<string, string | number | true>();
   if (c.accept('WITH')) {
@@ -40,6 +48,14 @@ export const parseBackup: CommandParser = (s) => {
   return (ctx) => {
     const db = ctx.inst.databases.find((d) => d.name.toLowerCase() === database.toLowerCase());
     const abnormal = new SqlServerError(3013, `${verb} is terminating abnormally.`);
+    const paths = devices.map((dev) => {
+      if (!dev.variable) return dev.path!;
+      const declared = ctx.vars.get(dev.variable.name);
+      if (!declared && !ctx.bound.has(dev.variable.name)) throw new SqlServerError(137, `Must declare the scalar variable "${dev.variable.text}".`, 15, 2);
+      const value = declared ? declared.value : ctx.bound.get(dev.variable.name);
+      if (typeof value !== 'string' || value === '') throw Object.assign(new SqlServerError(3206, `No entry in sysdevices for backup device '${String(value)}'. Update sysdevices and rerun statement.`), { follow: abnormal });
+      return value;
+    });
     if (!db) throw Object.assign(new SqlServerError(911, `Database '${database}' does not exist. Make sure that the name is entered correctly.`), { follow: abnormal });
     const copyOnly = options.has('COPY_ONLY');
     if (ctx.inst.kind === 'mi' && (kind.value === 'LOG' || !copyOnly || devices.some((d) => d.type !== 'URL'))) {
@@ -54,10 +70,12 @@ export const parseBackup: CommandParser = (s) => {
     const name = typeof options.get('NAME') === 'string' ? (options.get('NAME') as string) : `${db.name}-${kind.value === 'LOG' ? 'Log' : 'Full'} Database Backup`;
     recordBackup(ctx.world, ctx.inst, {
       database: db.name, type: kind.value === 'LOG' ? 'L' : 'D', at: ctx.world.now(), name, isCopyOnly: copyOnly,
-      device: devices.map((d) => d.path).join(', '), userName: ctx.session.login,
+      device: paths.join(', '), userName: ctx.session.login, checksum: options.has('CHECKSUM'), durationMs: 0,
     });
     const seeding = ctx.world.link?.seeding;
-    if (kind.value === 'LOG' && seeding?.currentState === 'SEEDING' && ctx.world.link?.databaseName.toLowerCase() === db.name.toLowerCase() && ctx.world.sideOf(ctx.inst.name)?.role === 'PRIMARY') {
+    // Trace flag 12381 keeps the log the seeded copy still needs: log backups go on without truncating it [TS].
+    const keepsLog = globalTraceFlags(ctx.inst).has(12381);
+    if (kind.value === 'LOG' && !keepsLog && seeding?.currentState === 'SEEDING' && ctx.world.link?.databaseName.toLowerCase() === db.name.toLowerCase() && ctx.world.sideOf(ctx.inst.name)?.role === 'PRIMARY') {
       seeding.logBackupDuringSeeding = true;
       ctx.world.event(ctx.inst.name, 'log-backup-during-seeding', `log backup of ${db.name} taken while seeding runs: the log the seeded copy needs is truncated`);
     }

@@ -11,6 +11,8 @@ import { Cursor, done, syntaxError, type CommandParser } from './cursor.js';
  * | 15232 | a certificate with that name already exists | documented |
  * | 15151 | unknown certificate / endpoint | documented |
  * | 15352 | DROP CERTIFICATE while an endpoint uses it | number unconfirmed (lab choice) |
+ * | 15581 | CREATE CERTIFICATE without ENCRYPTION BY PASSWORD while master has no database master key | documented |
+ * | 15578 | CREATE MASTER KEY when one exists | documented |
  * | 241 | EXPIRY_DATE not a date | documented ("Conversion failed when converting date and/or time from character string.") |
  */
 function parseDate(text: string): number {
@@ -35,6 +37,11 @@ export const parseCertificateCommand: CommandParser = (s) => {
         return done();
       };
     }
+    let password = false;
+    if (c.accept('ENCRYPTION', 'BY', 'PASSWORD', '=')) {
+      c.string();
+      password = true;
+    }
     c.expect('WITH');
     const opts = new Map<string, string>();
     do {
@@ -45,12 +52,26 @@ export const parseCertificateCommand: CommandParser = (s) => {
     c.end();
     if (!opts.has('SUBJECT')) throw syntaxError(s.tokens[s.tokens.length - 1]);
     return (ctx) => {
+      if (!password && !ctx.inst.hasMasterKey) {
+        throw new SqlServerError(15581, 'Please create a master key in the database or open the master key in the session before performing this operation.');
+      }
       const now = ctx.world.now();
       const start = opts.has('START_DATE') ? parseDate(opts.get('START_DATE')!) : now;
       const expiry = opts.has('EXPIRY_DATE') ? parseDate(opts.get('EXPIRY_DATE')!) : start + 365 * 86_400_000;
       const key = deterministicBytes(ctx.world.seed, `cert:${ctx.inst.name}:${name}:${now}`, 96);
-      addCert(ctx.inst.certificates, name, key, opts.get('SUBJECT')!, start, expiry, 'MK');
+      addCert(ctx.inst.certificates, name, key, opts.get('SUBJECT')!, start, expiry, password ? 'PW' : 'MK');
       ctx.world.event(ctx.inst.name, 'certificate', `certificate ${name} created, expires ${new Date(expiry).toISOString()}`);
+      return done();
+    };
+  }
+  if (c.accept('CREATE', 'MASTER', 'KEY')) {
+    c.expect('ENCRYPTION', 'BY', 'PASSWORD', '=');
+    c.string();
+    c.end();
+    return (ctx) => {
+      if (ctx.inst.hasMasterKey) throw new SqlServerError(15578, 'There is already a master key in the database. Please drop it before performing this statement.');
+      ctx.inst.hasMasterKey = true;
+      ctx.world.event(ctx.inst.name, 'master-key', 'database master key created in master');
       return done();
     };
   }
@@ -99,7 +120,7 @@ function addCert(
   subject: string,
   start: number,
   expiry: number,
-  pvt: 'MK' | 'NA',
+  pvt: 'MK' | 'PW' | 'NA',
 ): void {
   if (list.some((x) => x.name.toLowerCase() === name.toLowerCase())) {
     throw new SqlServerError(15232, `A certificate with name '${name}' already exists or this certificate already has been added to the database.`);

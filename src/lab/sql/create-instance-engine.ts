@@ -5,6 +5,7 @@ import { releaseSessionLocks } from './app-locks.js';
 import { parseAvailabilityGroupCommand } from './commands-ag.js';
 import { parseBackup } from './commands-backup.js';
 import { parseCertificateCommand } from './commands-cert.js';
+import { parseDbcc } from './commands-dbcc.js';
 import { callProcedure, parseExec } from './commands-exec.js';
 import { makeSessionParser } from './commands-session.js';
 import { syntaxError, type CommandParser, type Executor } from './cursor.js';
@@ -29,7 +30,7 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
   const inst = world.instance(instanceName);
   const rt = createSelectRuntime();
   const plans = new Map<string, { s: Statement; exec: Executor }[]>();
-  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, makeSessionParser(rt)];
+  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeSessionParser(rt)];
 
   const parseStatement = (s: Statement): Executor => {
     const head = s.tokens[0]!;

@@ -2,6 +2,7 @@ import alasql from 'alasql';
 import type { SessionContext } from '../engine-types.js';
 import type { LabWorld } from '../model/lab-world.js';
 import type { InstanceState } from '../model/types.js';
+import { convertValue, dateAdd, dateDiff, datePart, toLabBinary } from './convert.js';
 
 /**
  * The instance and session a SELECT runs for. alasql's custom functions are process-global and
@@ -95,7 +96,18 @@ export function registerFunctions(): void {
   };
   fn.SERVERPROPERTY = serverProperty;
   fn.CERT_ID = (name) => need().inst.certificates.find((c) => c.name.toLowerCase() === String(name).toLowerCase())?.certificateId ?? null;
-  fn.CERTENCODED = (id) => need().inst.certificates.find((c) => c.certificateId === Number(id))?.publicKey ?? null;
+  fn.CERTENCODED = (id) => {
+    const key = need().inst.certificates.find((c) => c.certificateId === Number(id))?.publicKey;
+    return key ? toLabBinary(key) : null;
+  };
+  // Targets of the SELECT rewriter (rewrite-select.ts): SQL Server's conversion and date rules.
+  fn.LAB_CAST = (v, spec) => convertValue(v, String(spec));
+  fn.LAB_CONVERT = (spec, v, style) => convertValue(v, String(spec), style === null || style === undefined ? null : Number(style));
+  fn.LAB_DATEDIFF = (part, a, b) => dateDiff(String(part), a, b);
+  fn.LAB_DATEADD = (part, n, d) => dateAdd(String(part), n, d);
+  fn.LAB_DATEPART = (part, d) => datePart(String(part), d);
+  fn.DATALENGTH = (v) => (v === null || v === undefined ? null : v instanceof Uint8Array ? v.byteLength : typeof v === 'string' ? v.length * 2 : 8);
+  fn.LEN = (v) => (v === null || v === undefined ? null : String(v).replace(/ +$/, '').length);
   fn.SUSER_SNAME = () => need().session.login;
   fn.SUSER_NAME = () => need().session.login;
   fn.HOST_NAME = () => need().session.hostName;

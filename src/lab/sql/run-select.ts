@@ -5,12 +5,21 @@ import { registerFunctions, withScope } from './functions.js';
 import { syntaxError } from './cursor.js';
 import { isWord, type Token } from './tokenize.js';
 import type { ExecContext, Row, ViewDef } from './types.js';
-import { VIEWS, tableNameOf } from './views.js';
+import { DATABASE_SCOPED, VIEWS, tableNameOf } from './views.js';
+import { rewriteSelectTokens } from './rewrite-select.js';
+import { parseTypeSpec, toLabBinary } from './convert.js';
 
 /** Words that can follow a table reference without being its alias. */
 const NOT_ALIAS = new Set([
   'WHERE', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'OUTER', 'ON', 'GROUP', 'ORDER', 'HAVING', 'UNION', 'EXCEPT',
   'INTERSECT', 'WITH', 'OPTION', 'AS', 'APPLY', 'FOR',
+]);
+/** Keywords of a SELECT; any other bare word is an identifier and is bracketed for alasql (whose lexer splits `database_name`). */
+const KEYWORDS = new Set([
+  'SELECT', 'DISTINCT', 'ALL', 'TOP', 'PERCENT', 'WITH', 'TIES', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'NULL', 'IS', 'IN', 'LIKE', 'ESCAPE',
+  'BETWEEN', 'EXISTS', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'AS', 'ON', 'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS',
+  'APPLY', 'GROUP', 'BY', 'ORDER', 'ASC', 'DESC', 'HAVING', 'UNION', 'EXCEPT', 'INTERSECT', 'OFFSET', 'ROWS', 'ROW', 'FETCH', 'NEXT',
+  'FIRST', 'ONLY', 'ANY', 'SOME', 'INTO', 'VALUES', 'OVER', 'PARTITION', 'COLLATE', 'CURRENT_TIMESTAMP', 'OPTION',
 ]);
 const SYSVARS: Record<string, string> = { servername: 'LAB_SERVERNAME()', version: 'LAB_VERSION()', spid: 'LAB_SPID()', trancount: 'LAB_TRANCOUNT()' };
 
@@ -21,33 +30,60 @@ interface Translated {
   aliases: Map<string, ViewDef>;
 }
 
-/** Resolves a dotted name to a view; `undefined` when it is not an object reference at all (e.g. `ag.name`). */
+/** A token that can end an expression: a word right after one is a column alias (`SELECT name n`). */
+function endsExpression(t: Token | undefined): boolean {
+  if (!t) return false;
+  if (t.type === 'op') return t.value === ')';
+  if (t.type === 'word') return !KEYWORDS.has(t.value) || t.value === 'END' || t.value === 'NULL';
+  return true;
+}
+
+/**
+ * Resolves a dotted name to a view; `undefined` when it is not an object reference at all (e.g.
+ * `ag.name`). Database-scoped catalog views (sys.certificates, sys.symmetric_keys) hold rows in
+ * master only: the lab's user databases have no certificates or keys.
+ */
 function resolveObject(parts: string[], database: string): { view?: ViewDef; display: string } | undefined {
   const p = parts.map((x) => x.toLowerCase());
   const display = parts.join('.');
+  let db = database.toLowerCase();
   let name: string | undefined;
-  if (p.length === 3) name = p[1] === 'sys' || p[1] === '' ? `sys.${p[2]}` : p[0] === 'msdb' && p[1] === 'dbo' ? `msdb.dbo.${p[2]}` : `${p[0]}.${p[1]}.${p[2]}`;
-  else if (p.length === 2 && p[0] === 'sys') name = `sys.${p[1]}`;
-  else if (p.length === 2 && p[0] === 'dbo') name = database.toLowerCase() === 'msdb' ? `msdb.dbo.${p[1]}` : `?.dbo.${p[1]}`;
+  if (p.length === 3) {
+    db = p[0]!;
+    const schema = p[1] === '' ? 'dbo' : p[1];
+    name = schema === 'sys' ? `sys.${p[2]}` : db === 'msdb' && schema === 'dbo' ? `msdb.dbo.${p[2]}` : `?.${schema}.${p[2]}`;
+  } else if (p.length === 2 && p[0] === 'sys') name = `sys.${p[1]}`;
+  else if (p.length === 2 && p[0] === 'dbo') name = db === 'msdb' ? `msdb.dbo.${p[1]}` : `?.dbo.${p[1]}`;
+  else if (p.length === 1) name = db === 'msdb' ? `msdb.dbo.${p[0]}` : `?.dbo.${p[0]}`;
   else return undefined;
+  if (DATABASE_SCOPED.has(name) && db !== 'master') name = `${name}#user`;
   return { view: VIEWS.get(name), display };
+}
+
+function paramValue(v: SqlValue | undefined): unknown {
+  return v instanceof Uint8Array ? toLabBinary(v) : v;
 }
 
 /**
  * Rewrites T-SQL SELECT tokens into alasql: views become table names, literals and variables become
- * parameters (values never enter the SQL text), `AS 'x'` becomes `AS [x]`, `@@SERVERNAME` a function.
+ * parameters (values never enter the SQL text), `AS 'x'` becomes `AS [x]`, `@@SERVERNAME` a function,
+ * identifiers are bracketed, unknown columns are error 207 and unknown qualifiers 4104 as on SQL Server.
  */
-function translate(tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValue>): Translated {
+function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>): Translated {
+  const tokens = rewriteSelectTokens(raw);
   const out: string[] = [];
   const params: Record<string, unknown> = {};
   const views: ViewDef[] = [];
   const aliases = new Map<string, ViewDef>();
   const pending: { alias: string; col: string }[] = [];
   const bare: { at: number; text: string }[] = [];
+  const outputAliases = new Set<string>();
   let literal = 0;
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
-    if ((t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.') {
+    const dotted = (t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.';
+    const single = (t.type === 'ident' || (t.type === 'word' && !KEYWORDS.has(t.value))) && !dotted && tokens[k + 1]?.value !== '(' && isWord(tokens[k - 1], 'FROM', 'JOIN');
+    if (dotted || single) {
       const parts = [t.type === 'ident' ? t.value : t.text];
       let j = k;
       while (tokens[j + 1]?.value === '.' && (tokens[j + 2]?.type === 'word' || tokens[j + 2]?.type === 'ident' || tokens[j + 2]?.value === '.')) {
@@ -60,7 +96,7 @@ function translate(tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValu
         parts.push(n.type === 'ident' ? n.value : n.text);
         j += 2;
       }
-      const obj = resolveObject(parts, ctx.session.database);
+      const obj = parts.length === 2 && !single && parts[0]!.toLowerCase() !== 'sys' && parts[0]!.toLowerCase() !== 'dbo' ? undefined : resolveObject(parts, ctx.session.database);
       if (obj) {
         if (!obj.view) throw new SqlServerError(208, `Invalid object name '${obj.display}'.`);
         const table = tableNameOf(obj.view);
@@ -71,7 +107,7 @@ function translate(tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValu
         const aliasTok = tokens[a];
         const alias = aliasTok && (aliasTok.type === 'ident' || (aliasTok.type === 'word' && !NOT_ALIAS.has(aliasTok.value))) ? aliasTok : undefined;
         const aliasName = alias ? (alias.type === 'ident' ? alias.value : alias.text) : undefined;
-        aliases.set((aliasName ?? table).toLowerCase(), obj.view);
+        aliases.set((aliasName ?? parts[parts.length - 1]!).toLowerCase(), obj.view);
         aliases.set(table, obj.view);
         if (alias) {
           out.push(`[${aliasName}]`);
@@ -83,11 +119,14 @@ function translate(tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValu
     }
     switch (t.type) {
       case 'ident':
-        out.push(`[${t.value}]`);
+        if (isWord(tokens[k - 1], 'AS') || (endsExpression(tokens[k - 1]) && tokens[k + 1]?.value !== '.' && tokens[k - 1]?.value !== '.')) outputAliases.add(t.value.toLowerCase());
+        out.push(`[${t.value.replace(/]/g, ']]')}]`);
         break;
       case 'string':
-        if (isWord(tokens[k - 1], 'AS')) out.push(`[${t.value}]`);
-        else {
+        if (isWord(tokens[k - 1], 'AS')) {
+          outputAliases.add(t.value.toLowerCase());
+          out.push(`[${t.value.replace(/]/g, ']]')}]`);
+        } else {
           const name = `__lit${literal++}`;
           params[name] = t.value;
           out.push(`$${name}`);
@@ -95,14 +134,14 @@ function translate(tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValu
         break;
       case 'binary': {
         const name = `__lit${literal++}`;
-        params[name] = Uint8Array.from(Buffer.from(t.value.length % 2 ? `0${t.value}` : t.value, 'hex'));
+        params[name] = toLabBinary(Uint8Array.from(Buffer.from(t.value.length % 2 ? `0${t.value}` : t.value, 'hex')));
         out.push(`$${name}`);
         break;
       }
       case 'var': {
         const declared = ctx.vars.get(t.value);
         if (!declared && !bound.has(t.value)) throw new SqlServerError(137, `Must declare the scalar variable "${t.text}".`, 15, 2);
-        params[`v_${t.value}`] = declared ? declared.value : bound.get(t.value);
+        params[`v_${t.value}`] = paramValue(declared ? declared.value : bound.get(t.value));
         out.push(`$v_${t.value}`);
         break;
       }
@@ -122,21 +161,32 @@ function translate(tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValu
         } else if (tokens[k + 1]?.value === '.' || tokens[k - 1]?.value === '.') {
           // alasql's lexer splits identifiers that start with a keyword (database_id → DATABASE …): bracket them.
           out.push(`[${t.text}]`);
-        } else if (tokens[k + 1]?.value !== '(') {
-          bare.push({ at: out.length, text: t.text });
+        } else if (tokens[k + 1]?.value === '(' || (KEYWORDS.has(t.value) && !isWord(tokens[k - 1], 'AS'))) {
           out.push(t.text);
-        } else out.push(t.text);
+        } else {
+          if (isWord(tokens[k - 1], 'AS') || endsExpression(tokens[k - 1])) outputAliases.add(t.text.toLowerCase());
+          else bare.push({ at: out.length, text: t.text });
+          out.push(`[${t.text}]`);
+        }
+        break;
+      case 'op':
+        // alasql's `=` is JS `===` on the raw values: dates and varbinary would compare by reference.
+        // Its `===` / `!===` compare valueOf(), which is the value for strings, numbers, dates and LabBinary.
+        out.push(t.value === '=' ? '===' : t.value === '<>' || t.value === '!=' ? '!===' : t.text);
         break;
       default:
         out.push(t.text);
     }
   }
-  for (const { at, text } of bare) {
+  for (const { text } of bare) {
     const lower = text.toLowerCase();
-    if (aliases.has(lower) || views.some((v) => v.columns.some(([c]) => c === lower))) out[at] = `[${text}]`;
+    if (!aliases.has(lower) && !outputAliases.has(lower) && !views.some((v) => v.columns.some(([c]) => c === lower))) {
+      throw new SqlServerError(207, `Invalid column name '${text}'.`);
+    }
   }
   for (const { alias, col } of pending) {
     const view = aliases.get(alias);
+    if (!view && !outputAliases.has(alias)) throw new SqlServerError(4104, `The multi-part identifier "${alias}.${col}" could not be bound.`);
     if (view && !view.columns.some(([c]) => c.toLowerCase() === col.toLowerCase())) {
       throw new SqlServerError(207, `Invalid column name '${col}'.`);
     }
@@ -156,7 +206,7 @@ function translateCached(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, b
     for (const name of hit.vars) {
       const declared = ctx.vars.get(name);
       if (!declared && !bound.has(name)) throw new SqlServerError(137, `Must declare the scalar variable "@${name}".`, 15, 2);
-      params[`v_${name}`] = declared ? declared.value : bound.get(name);
+      params[`v_${name}`] = paramValue(declared ? declared.value : bound.get(name));
     }
     return { ...hit, params };
   }
@@ -179,17 +229,29 @@ export interface SelectRuntime {
 }
 
 let counter = 0;
+/** CREATE TABLE statements parsed once per process: parsing them costs ~20 ms per engine, and a 100-pair lab has 200. */
+let createTables: { execute(databaseid: string, params: object): unknown }[] | undefined;
 
 export function createSelectRuntime(): SelectRuntime {
   registerFunctions();
   const db = new alasql.Database(`lab_${++counter}_${Date.now()}`);
-  for (const view of VIEWS.values()) db.exec(`CREATE TABLE ${tableNameOf(view)} (${view.columns.map(([c]) => `[${c}]`).join(', ')})`);
+  createTables ??= [...VIEWS.values()].map(
+    (view) => (alasql.parse(`CREATE TABLE ${tableNameOf(view)} (${view.columns.map(([c]) => `[${c}]`).join(', ')})`) as unknown as { statements: NonNullable<typeof createTables> }).statements[0]!,
+  );
+  for (const statement of createTables) statement.execute(db.databaseid, {});
   return { db, loaded: new Map(), types: new Map(), translations: new WeakMap() };
 }
 
-/** T-SQL compares bit columns with 1/0; alasql compares strictly, so bits live in tables as numbers. */
-function bitsAsNumbers(row: Row): Row {
-  for (const k in row) if (typeof row[k] === 'boolean') row[k] = row[k] ? 1 : 0;
+/**
+ * T-SQL compares bit columns with 1/0; alasql compares strictly, so bits live in tables as numbers.
+ * varbinary lives there as {@link LabBinary} so `=` compares bytes, not references.
+ */
+function loadRow(row: Row): Row {
+  for (const k in row) {
+    const v = row[k];
+    if (typeof v === 'boolean') row[k] = v ? 1 : 0;
+    else if (v instanceof Uint8Array) row[k] = toLabBinary(v);
+  }
   return row;
 }
 
@@ -205,7 +267,8 @@ function inferType(v: SqlValue | undefined): SqlType {
 
 function normalise(v: unknown): SqlValue {
   if (v === undefined || v === null || (typeof v === 'number' && !Number.isFinite(v))) return null;
-  if (v instanceof Uint8Array || v instanceof Date) return v;
+  if (v instanceof Uint8Array) return v.constructor === Uint8Array ? v : new Uint8Array(v);
+  if (v instanceof Date) return v;
   if (typeof v === 'object') return JSON.stringify(v);
   return v as SqlValue;
 }
@@ -214,7 +277,8 @@ function normalise(v: unknown): SqlValue {
 function describe(rt: SelectRuntime, tr: Translated): { name: string; source?: SqlType; expression: boolean }[] {
   const cached = rt.types.get(tr.sql);
   if (cached) return cached.columns;
-  const ast = alasql.parse(tr.sql) as unknown as { statements: { columns?: { as?: string; columnid?: string; tableid?: string; funcid?: string; op?: string }[] }[] };
+  type Col = { as?: string; columnid?: string; tableid?: string; funcid?: string; op?: string; args?: { param?: string }[] };
+  const ast = alasql.parse(tr.sql) as unknown as { statements: { columns?: Col[] }[] };
   const cols = ast.statements[0]?.columns ?? [];
   const columns = cols.map((c) => {
     const isColumn = c.columnid !== undefined && c.columnid !== '*' && !('funcid' in c) && !('op' in c);
@@ -229,7 +293,12 @@ function describe(rt: SelectRuntime, tr: Translated): { name: string; source?: S
         }
       }
     }
-    return { name: c.as ?? (isColumn ? c.columnid! : ''), source, expression: !isColumn && c.as === undefined };
+    // CAST/CONVERT give their target type; DATEDIFF/DATEPART int; DATEADD datetime (its input's type on SQL Server).
+    const spec = c.funcid === 'LAB_CAST' ? c.args?.[1]?.param : c.funcid === 'LAB_CONVERT' ? c.args?.[0]?.param : undefined;
+    if (spec !== undefined && typeof tr.params[spec] === 'string') source = parseTypeSpec(tr.params[spec] as string).sqlType;
+    else if (c.funcid === 'LAB_DATEDIFF' || c.funcid === 'LAB_DATEPART') source = { name: 'int' };
+    else if (c.funcid === 'LAB_DATEADD') source = { name: 'datetime' };
+    return { name: c.as ?? (isColumn || c.columnid === '*' ? c.columnid! : ''), source, expression: !isColumn && c.as === undefined };
   });
   rt.types.set(tr.sql, { columns });
   return columns;
@@ -246,7 +315,7 @@ export function runSelect(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, 
     const table = tableNameOf(view);
     if (!view.volatile && rt.loaded.get(table) === ctx.world.version) continue;
     const t = rt.db.tables[table] as { data: Row[]; indices: Record<string, unknown> };
-    t.data = view.rows(viewCtx).map(bitsAsNumbers);
+    t.data = view.rows(viewCtx).map(loadRow);
     // alasql keeps join indexes per table across executions; new rows make them stale.
     t.indices = {};
     rt.loaded.set(table, ctx.world.version);
@@ -264,10 +333,15 @@ export function runSelect(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, 
       const near = tokens.find((x) => x.value === got.toUpperCase()) ?? tokens[tokens.length - 1];
       throw syntaxError(near);
     }
+    const fn = /alasql\.(?:std)?fn\.(\w+) is not a function|Function "?(\w+)"? (?:is not|not) (?:found|defined)/i.exec(msg);
+    if (fn) throw new SqlServerError(195, `'${fn[1] ?? fn[2]}' is not a recognized built-in function name.`, 15);
     throw new SqlServerError(8114, `Error evaluating the query: ${msg}`, 16);
   }
   const described = describe(rt, tr);
-  const names = result.columns.map((c) => c.columnid);
+  // alasql reports every source column for an empty grouped result; the select list is what SQL Server describes.
+  const names = result.data.length === 0 && !described.some((x) => x.name === '*') && described.every((x) => x.name !== '')
+    ? described.map((x) => x.name)
+    : result.columns.map((c) => c.columnid);
   const rows = result.data.map((r) => names.map((n) => normalise(r[n])));
   const columns = names.map((n, i): ColumnDef => {
     const star = described.length !== names.length;

@@ -24,25 +24,6 @@ export const waitStats: ViewDef = {
   },
 };
 
-export const certificates: ViewDef = {
-  name: 'sys.certificates',
-  columns: [
-    ['name', T.nv(128)], ['certificate_id', T.int], ['principal_id', T.int], ['pvt_key_encryption_type', { name: 'varchar', length: 2 }],
-    ['pvt_key_encryption_type_desc', T.nv(60)], ['is_active_for_begin_dialog', T.bit], ['issuer_name', T.nv(442)],
-    ['cert_serial_number', T.nv(64)], ['sid', T.vb(85)], ['string_sid', T.nv(128)], ['subject', T.nv(4000)], ['expiry_date', T.datetime],
-    ['start_date', T.datetime], ['thumbprint', T.vb(32)], ['attested_by', T.nv(260)], ['pvt_key_last_backup_date', T.datetime], ['key_length', T.int],
-  ],
-  rows(ctx) {
-    return ctx.inst.certificates.map((c) => ({
-      name: c.name, certificate_id: c.certificateId, principal_id: 1, pvt_key_encryption_type: c.pvtKeyEncryptionType,
-      pvt_key_encryption_type_desc: c.pvtKeyEncryptionType === 'MK' ? 'ENCRYPTED_BY_MASTER_KEY' : 'NO_PRIVATE_KEY',
-      is_active_for_begin_dialog: true, issuer_name: c.subject.replace(/^CN=/, ''), cert_serial_number: Buffer.from(c.thumbprint.subarray(0, 8)).toString('hex'),
-      sid: new Uint8Array([1, 13, ...c.thumbprint.subarray(0, 8)]), string_sid: null, subject: c.subject, expiry_date: d(c.expiryDate),
-      start_date: d(c.startDate), thumbprint: c.thumbprint, attested_by: null, pvt_key_last_backup_date: null, key_length: 2048,
-    }));
-  },
-};
-
 export const mirroringEndpoints: ViewDef = {
   name: 'sys.database_mirroring_endpoints',
   columns: [
@@ -172,22 +153,5 @@ export const sessionTransactions: ViewDef = {
   columns: [['session_id', T.int], ['transaction_id', T.bigint], ['is_local', T.bit], ['is_user_transaction', T.bit]],
   rows(ctx) {
     return ctx.inst.activeTransactions.map((t) => ({ session_id: t.sessionId, transaction_id: t.transactionId, is_local: true, is_user_transaction: true }));
-  },
-};
-
-export const backupSet: ViewDef = {
-  name: 'msdb.dbo.backupset',
-  columns: [
-    ['backup_set_id', T.int], ['name', T.nv(128)], ['description', T.nv(255)], ['user_name', T.nv(128)], ['database_name', T.nv(128)],
-    ['server_name', T.nv(128)], ['type', { name: 'varchar', length: 1 }], ['backup_start_date', T.datetime], ['backup_finish_date', T.datetime],
-    ['first_lsn', T.lsn], ['last_lsn', T.lsn], ['database_backup_lsn', T.lsn], ['is_copy_only', T.bit], ['backup_size', { name: 'decimal', precision: 20, scale: 0 }],
-    ['recovery_model', T.nv(60)],
-  ],
-  rows(ctx) {
-    return ctx.inst.backups.map((b) => ({
-      backup_set_id: b.backupSetId, name: b.name, description: b.description, user_name: b.userName, database_name: b.databaseName,
-      server_name: ctx.inst.name, type: b.type, backup_start_date: d(b.startDate), backup_finish_date: d(b.finishDate), first_lsn: b.firstLsn,
-      last_lsn: b.lastLsn, database_backup_lsn: b.firstLsn, is_copy_only: b.isCopyOnly, backup_size: b.type === 'L' ? 52_428_800 : 10_737_418_240, recovery_model: 'FULL',
-    }));
   },
 };

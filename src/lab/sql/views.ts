@@ -1,13 +1,23 @@
 import * as hadr from './views-hadr.js';
+import * as msdb from './views-msdb.js';
+import * as security from './views-security.js';
 import * as server from './views-server.js';
 import type { ViewDef } from './types.js';
 
-const ALL: ViewDef[] = [...Object.values(hadr), ...Object.values(server)];
+const ALL: ViewDef[] = [...Object.values(hadr), ...Object.values(server), ...Object.values(security), ...Object.values(msdb)];
 
-/** Views by canonical lower-case name ('sys.databases', 'msdb.dbo.backupset'). */
-export const VIEWS: ReadonlyMap<string, ViewDef> = new Map(ALL.map((v) => [v.name, v]));
+/**
+ * Catalog views whose rows belong to one database. The lab keeps certificates and keys in master
+ * only, so in any other database these views exist with their columns and no rows.
+ */
+export const DATABASE_SCOPED: ReadonlySet<string> = new Set(['sys.certificates', 'sys.symmetric_keys']);
 
-/** alasql table name for a view: dots are not allowed in its identifiers. */
+const twins: ViewDef[] = ALL.filter((v) => DATABASE_SCOPED.has(v.name)).map((v) => ({ ...v, name: `${v.name}#user`, rows: () => [] }));
+
+/** Views by canonical lower-case name ('sys.databases', 'msdb.dbo.backupset'; 'sys.certificates#user' outside master). */
+export const VIEWS: ReadonlyMap<string, ViewDef> = new Map([...ALL, ...twins].map((v) => [v.name, v]));
+
+/** alasql table name for a view: only letters, digits and _ are allowed in its identifiers. */
 export function tableNameOf(view: ViewDef): string {
-  return `v_${view.name.replace(/\./g, '_')}`;
+  return `v_${view.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }

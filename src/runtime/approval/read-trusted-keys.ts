@@ -5,9 +5,9 @@ import { AgmedicError } from '../../errors.js';
 import { keyIdOf, parsePublicKey } from './keys.js';
 import type { TrustedKey } from './types.js';
 
-/** `~/.agmedic/trusted-keys/` */
-export function defaultTrustedKeysDir(): string {
-  return join(homedir(), '.agmedic', 'trusted-keys');
+/** `$AGMEDIC_HOME/trusted-keys/`, by default `~/.agmedic/trusted-keys/`. */
+export function defaultTrustedKeysDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return join(env.AGMEDIC_HOME || join(homedir(), '.agmedic'), 'trusted-keys');
 }
 
 /**

@@ -1,0 +1,64 @@
+/**
+ * `agmedic audit show [RUN_ID]` and `agmedic audit verify`: read the hash-chained action log.
+ * The default log is `$AGMEDIC_HOME/audit.jsonl` (`~/.agmedic/audit.jsonl`), or `--audit FILE`.
+ */
+import { existsSync } from 'node:fs';
+import { defaultAuditLogPath, formatAuditTimeline, formatRunList, readAuditLog, summariseRuns, verifyAuditLog } from '../../audit/index.js';
+import type { AuditRecord } from '../../audit/index.js';
+import { AgmedicError } from '../../errors.js';
+import { EXIT } from '../exit-codes.js';
+import type { Output } from '../output.js';
+
+export interface AuditOptions {
+  audit?: string;
+  json?: boolean;
+}
+
+function logPath(opts: AuditOptions): string {
+  const path = opts.audit ?? defaultAuditLogPath();
+  if (!existsSync(path)) {
+    throw new AgmedicError('FILE_READ', `no audit log at ${path}${opts.audit ? '' : ' (nothing has run yet, or use --audit FILE)'}`, { details: { path } });
+  }
+  return path;
+}
+
+/** Without a run id: one line per run. With one (or a unique prefix of one): that run's timeline. */
+export async function auditShowCommand(runId: string | undefined, opts: AuditOptions, output: Output): Promise<number> {
+  const path = logPath(opts);
+  const records = await readAuditLog(path);
+  if (runId === undefined) {
+    const runs = summariseRuns(records);
+    output.out(opts.json ? JSON.stringify(runs, null, 2) : formatRunList(runs, { color: output.color }));
+    return EXIT.ok;
+  }
+  const id = resolveRunId(records, runId, path);
+  const mine = records.filter((r) => r.runId === id);
+  output.out(opts.json ? JSON.stringify(mine, null, 2) : formatAuditTimeline(mine, { color: output.color }));
+  return EXIT.ok;
+}
+
+function resolveRunId(records: readonly AuditRecord[], wanted: string, path: string): string {
+  const ids = [...new Set(records.map((r) => r.runId))];
+  if (ids.includes(wanted)) return wanted;
+  const matches = ids.filter((id) => id.startsWith(wanted));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new AgmedicError('USAGE', `run id "${wanted}" is ambiguous in ${path}: ${matches.join(', ')}`);
+  throw new AgmedicError('RUN_NOT_FOUND', `no run "${wanted}" in ${path} (agmedic audit show lists the runs)`, { details: { runId: wanted } });
+}
+
+/** Exit 0 when the chain is intact; 8 naming the first bad line and why. */
+export async function auditVerifyCommand(opts: AuditOptions, output: Output): Promise<number> {
+  const path = logPath(opts);
+  const result = await verifyAuditLog(path);
+  if (opts.json) {
+    output.out(JSON.stringify({ path, ...result }, null, 2));
+    return result.ok ? EXIT.ok : EXIT.auditBroken;
+  }
+  if (result.ok) {
+    output.out(`${path}: intact, ${result.records} record${result.records === 1 ? '' : 's'}, head ${result.lastHash}`);
+    output.out('Keep the head hash somewhere else (a ticket, another host): it also proves nothing was cut off the end.');
+    return EXIT.ok;
+  }
+  output.err(`agmedic: AUDIT_CHAIN_BROKEN  audit broken: ${path}:${result.line}: ${result.reason}: ${result.detail}`);
+  return EXIT.auditBroken;
+}

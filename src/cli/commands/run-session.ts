@@ -1,0 +1,232 @@
+/**
+ * The composition root of a run: wires adapters (mssql, ARM, inquirer, the audit log, the file
+ * journal) into the runtime's executor. `run` and `resume` differ only in where the run's inputs
+ * come from (the command line, or the run's manifest).
+ */
+import { createHash } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { openAzureLink } from '../../adapters/arm-link.js';
+import { azureCredentialFor, createEntraCredential } from '../../adapters/azure-credential.js';
+import { defaultStateDir, fileJournalStore } from '../../adapters/file-journal.js';
+import { createInquirerPrompter } from '../../adapters/inquirer-prompter.js';
+import { openSqlTarget } from '../../adapters/mssql-target.js';
+import { systemTimers } from '../../adapters/system-timers.js';
+import { defaultAuditLogPath, openAuditLog } from '../../audit/index.js';
+import { buildPlan, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
+import { AgmedicError } from '../../errors.js';
+import type { AzureLink } from '../../ports/azure-link.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Journal, JournalEntry, RunManifest } from '../../ports/journal.js';
+import type { Prompter } from '../../ports/prompter.js';
+import type { Secret } from '../../ports/secret.js';
+import type { SqlTarget } from '../../ports/sql-target.js';
+import type { Timers } from '../../ports/timers.js';
+import { authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
+import { acquireRunLocks, createUnattendedPrompter, executeRun, newRunId, lockAppName, lockResource, wouldPrompt, type RunResult, type WaitProgress } from '../../runtime/index.js';
+import { readTargetsFile, resolvePassword, resolveTargetsPath, type TargetsConfig } from '../../runtime/targets/index.js';
+import { EXIT } from '../exit-codes.js';
+import { loadUsableRunbook, type Usable } from '../load-and-compile.js';
+import type { Output } from '../output.js';
+import { createProgressRenderer } from './render-progress.js';
+
+/** What tests (and embedders) may replace; every field defaults to the real thing. */
+export interface RunDeps {
+  prompter?: Prompter;
+  /** Whether a person can answer prompts (stdin and stdout are terminals). */
+  interactive?: boolean;
+  clock?: Clock;
+  timers?: Timers;
+  signal?: AbortSignal;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface SessionInput {
+  usable: Usable;
+  rawParameters: Record<string, string>;
+  targetsFile: string | undefined;
+  auditFile: string | undefined;
+  stateDir: string | undefined;
+  unattended: boolean;
+  approvalFile?: string;
+  trustedKeysFile?: string;
+  json: boolean;
+  /** Resume: the run's id, manifest and journal. */
+  resume?: { manifest: RunManifest; entries: JournalEntry[]; snapshot?: string };
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export function operatorName(env: Readonly<Record<string, string | undefined>>): string {
+  try {
+    return env.AGMEDIC_OPERATOR || userInfo().username;
+  } catch {
+    return env.USER ?? 'unknown';
+  }
+}
+
+/** Exit code of a finished run (README: "Exit codes"). */
+export function exitCodeForRun(result: RunResult): number {
+  switch (result.outcome) {
+    case 'fixed':
+    case 'nothing-to-do':
+    case 'stopped':
+      return EXIT.ok;
+    case 'refused':
+      return EXIT.refused;
+    case 'aborted':
+    case 'interrupted':
+      return EXIT.aborted;
+    default:
+      return result.code === 'CONNECT_FAILED' || result.code === 'LOGIN_FAILED' ? EXIT.unreachable : EXIT.failed;
+  }
+}
+
+function resolveValues(usable: Usable, raw: Record<string, string>): Record<string, ParamValue> {
+  const resolved = resolveParameters(usable.runbook, raw);
+  const problems = resolved.diagnostics.filter((d) => d.severity === 'error');
+  if (problems.length) throw AgmedicError.fromDiagnostics(problems, 'parameters do not fit the runbook');
+  return resolved.values;
+}
+
+function readTargets(file: string | undefined, usable: Usable): TargetsConfig {
+  if (file === undefined) throw new AgmedicError('USAGE', 'a run needs a targets file: -t FILE or AGMEDIC_TARGETS');
+  const config = readTargetsFile(file);
+  for (const role of usable.runbook.targets) {
+    if (!config.targets[role]) {
+      throw new AgmedicError('TARGET_MISSING', `the runbook runs on "${role}", which ${file} does not define (it has: ${Object.keys(config.targets).join(', ') || 'none'})`, { details: { role } });
+    }
+  }
+  return config;
+}
+
+/**
+ * Runs (or resumes) one run end to end and returns the process exit code. Refusals that need no
+ * connection (parameters, approval, no terminal) happen before any target is opened.
+ */
+export async function runSession(input: SessionInput, output: Output, deps: RunDeps = {}): Promise<number> {
+  const env = deps.env ?? process.env;
+  const clock: Clock = deps.clock ?? { now: () => new Date() };
+  const { usable } = input;
+  const values = resolveValues(usable, input.rawParameters);
+  const plan: Plan = buildPlan(usable.runbook, usable.compiled, values, { sha256: usable.sha256 });
+  const targetsFile = input.targetsFile;
+  const targetsConfig = readTargets(targetsFile, usable);
+  const roles = usable.runbook.targets;
+  const operator = operatorName(env);
+  const host = hostname();
+  const interactive = deps.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
+  // Refusals before any connection: approval (unattended) or no terminal (guided).
+  let prompter: Prompter;
+  let approvalAudit: { keyId: string; approver: string; expiresAt: string } | undefined;
+  if (input.unattended) {
+    const authorized = await authorizeUnattended({
+      approvalPath: input.approvalFile,
+      ...(input.trustedKeysFile === undefined ? {} : { trustedKeys: input.trustedKeysFile }),
+      runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 },
+      targets: roles.map((r) => ({ role: r, server: targetsConfig.targets[r]!.server, port: targetsConfig.targets[r]!.port })),
+      parameters: values,
+      now: clock.now(),
+    });
+    approvalAudit = authorized.audit;
+    prompter = deps.prompter ?? createUnattendedPrompter(authorized.approval);
+  } else {
+    const asks = wouldPrompt(usable.compiled);
+    if (!deps.prompter && !interactive && asks.length > 0) {
+      throw new AgmedicError(
+        'NO_TTY',
+        `${usable.runbook.metadata.name} asks for confirmation (steps: ${[...new Set(asks)].join(', ')}) and there is no terminal; nothing was changed. Run it at a terminal, or unattended with a signed approval (--unattended --approval FILE).`,
+      );
+    }
+    prompter = deps.prompter ?? createInquirerPrompter({ operator });
+  }
+
+  const stateDir = input.stateDir ?? defaultStateDir(env);
+  const store = fileJournalStore(stateDir);
+  const runId = input.resume?.manifest.runId ?? newRunId(clock);
+  const auditFile = input.auditFile ?? defaultAuditLogPath(env);
+  const audit = await openAuditLog({ path: auditFile, clock });
+  const resource = lockResource(usable.runbook, values);
+  const appName = lockAppName(resource, { runId, operator });
+  const sql: Record<string, SqlTarget> = {};
+  const azure: Record<string, AzureLink> = {};
+  let journal: Journal | undefined;
+  const ac = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => ac.abort(sig);
+  deps.signal?.addEventListener('abort', () => ac.abort(deps.signal!.reason), { once: true });
+  if (!deps.signal) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  const progress = input.json ? undefined : createProgressRenderer(output);
+  const withPassword = prompter as Prompter & { password?: (role: string) => Promise<Secret> };
+  const askPassword = interactive && !input.unattended && withPassword.password ? (role: string) => withPassword.password!(role) : undefined;
+  try {
+    for (const role of roles) {
+      const config = targetsConfig.targets[role]!;
+      const credential = config.auth.type === 'entra' ? createEntraCredential(config.auth.credential, config.auth.clientId) : await resolvePassword(config, askPassword, env);
+      sql[role] = await openSqlTarget(role, config, credential, { appName });
+      if (config.azure) azure[role] = openAzureLink(role, config.azure, azureCredentialFor(config.azure, config.auth, env));
+    }
+    await acquireRunLocks(sql, resource, runId, ac.signal);
+
+    if (input.resume) journal = await store.open(runId);
+    else {
+      journal = await store.create({
+        runId,
+        runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256, ref: usable.source.name, fileSha256: sha256(usable.source.text) },
+        parameters: values,
+        rawParameters: input.rawParameters,
+        ...(targetsFile === undefined ? {} : { targetsFile }),
+        auditFile,
+        mode: input.unattended ? 'unattended' : 'guided',
+        ...(input.approvalFile === undefined ? {} : { approvalFile: input.approvalFile }),
+        ...(input.trustedKeysFile === undefined ? {} : { trustedKeysFile: input.trustedKeysFile }),
+        operator,
+        host,
+        startedAt: clock.now().toISOString(),
+      });
+    }
+    if (!input.json) output.err(`agmedic: run ${runId} (${usable.runbook.metadata.name}) by ${operator} on ${host}; journal ${journal.location}`);
+    const result = await executeRun({
+      runId,
+      runbook: usable.runbook,
+      compiled: usable.compiled,
+      plan,
+      values,
+      targets: { sql, azure },
+      prompter,
+      audit,
+      journal,
+      clock,
+      timers: deps.timers ?? systemTimers,
+      signal: ac.signal,
+      mode: input.unattended ? 'unattended' : 'guided',
+      operator: prompter.operator,
+      host,
+      ...(approvalAudit ? { approval: approvalAudit } : {}),
+      ...(input.resume?.snapshot === undefined ? {} : { resume: { snapshot: input.resume.snapshot, entries: input.resume.entries } }),
+      ...(progress ? { onProgress: (p: WaitProgress) => progress.update(p), onNotice: progress.notice } : {}),
+    });
+    progress?.stop();
+    const code = exitCodeForRun(result);
+    if (input.json) {
+      output.out(JSON.stringify({ ...result, facts: undefined, auditFile, runDir: journal.location, exitCode: code }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
+    } else {
+      output.out(`${result.outcome}: ${result.message}`);
+      for (const d of result.inDoubt) output.out(`  in doubt: ${d.step} on ${d.target} → verify says ${d.resolution}`);
+      if (result.outcome === 'interrupted') output.out(`  resume with: agmedic resume ${runId}${input.stateDir ? ` --state-dir ${input.stateDir}` : ''}`);
+      output.out(`  audit: ${auditFile} (agmedic audit show ${runId})`);
+    }
+    return code;
+  } finally {
+    progress?.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await Promise.allSettled(Object.values(sql).map((t) => t.close()));
+    await journal?.close().catch(() => undefined);
+    await audit.close().catch(() => undefined);
+  }
+}
+
+export { resolveTargetsPath, loadUsableRunbook };

@@ -1,0 +1,131 @@
+import { AgmedicError } from '../../errors.js';
+import { getLinkView } from '../model/link-api.js';
+import type { LabWorld } from '../model/lab-world.js';
+import type { InstanceState, ReplicaRole } from '../model/types.js';
+import type { TdsServer } from '../tds/types.js';
+import type { LabFault, LabInstanceRef, LabPairControl, LabPairState } from './types.js';
+
+/** What the control needs of one pair. */
+export interface PairParts {
+  index: number;
+  scenario: string;
+  world: LabWorld;
+  servers: { sqlserver: TdsServer; mi: TdsServer };
+}
+
+/** Longest statement delay accepted: a larger one is a typo that would hang every client. */
+const MAX_DELAY_MS = 10 * 60_000;
+
+/**
+ * State inspection and fault injection for one pair: network faults act on the TDS servers,
+ * instance and link faults on the model (so both the DMVs and ARM see them).
+ *
+ * @example
+ * const control = createPairControl({ index: 0, scenario: 'healthy', world, servers });
+ * control.failNext('sqlserver', /^ALTER AVAILABILITY GROUP/i, 41190);
+ */
+export function createPairControl(parts: PairParts): LabPairControl {
+  const { world, servers } = parts;
+  const refusing = { sqlserver: false, mi: false };
+  const delays = { sqlserver: 0, mi: 0 };
+
+  const resolve = (ref: LabInstanceRef): { kind: 'sqlserver' | 'mi'; inst: InstanceState; server: TdsServer } => {
+    const kind: 'sqlserver' | 'mi' | undefined = ref === 'sqlserver' ? 'sqlserver' : ref === 'mi' ? 'mi' : world.findInstance(ref)?.kind;
+    if (!kind) throw new AgmedicError('LAB_CONTROL', `no instance "${ref}" in the lab; use sqlserver, mi, SQL01 or mi-lab`);
+    const inst = [...world.instances.values()].find((i) => i.kind === kind)!;
+    return { kind, inst, server: servers[kind] };
+  };
+  const roleOf = (inst: InstanceState): ReplicaRole | null => world.sideOf(inst.name)?.role ?? null;
+
+  const control: LabPairControl = {
+    state(): LabPairState {
+      world.sync();
+      const link = world.link;
+      const miInst = resolve('mi').inst;
+      return {
+        pair: parts.index,
+        scenario: parts.scenario,
+        now: new Date(world.now()).toISOString(),
+        instances: (['sqlserver', 'mi'] as const).map((kind) => {
+          const { inst, server } = resolve(kind);
+          return {
+            name: inst.name,
+            kind,
+            up: inst.up,
+            role: roleOf(inst),
+            connections: server.connectionCount(),
+            refusing: refusing[kind],
+            statementDelayMs: delays[kind],
+          };
+        }),
+        link: link ? (getLinkView(world, miInst.name, link.dagName) ?? null) : null,
+        partitioned: link?.partitioned ?? false,
+      };
+    },
+    roles() {
+      world.sync();
+      return { sqlserver: roleOf(resolve('sqlserver').inst), mi: roleOf(resolve('mi').inst) };
+    },
+    linkView() {
+      const link = world.link;
+      return link ? (getLinkView(world, resolve('mi').inst.name, link.dagName) ?? null) : null;
+    },
+    dropConnections(ref) {
+      resolve(ref).server.dropAllConnections();
+    },
+    refuseConnections(ref, on) {
+      const { kind, server } = resolve(ref);
+      refusing[kind] = on;
+      server.setRefuseConnections(on);
+    },
+    delayStatements(ref, ms) {
+      if (!Number.isFinite(ms) || ms < 0 || ms > MAX_DELAY_MS) {
+        throw new AgmedicError('LAB_CONTROL', `a statement delay must be between 0 and ${MAX_DELAY_MS} ms, not ${ms}`);
+      }
+      const { kind, server } = resolve(ref);
+      delays[kind] = ms;
+      server.setStatementDelay(ms);
+    },
+    failNext(ref, pattern, errorNumber, message) {
+      if (!Number.isInteger(errorNumber) || errorNumber < 1) {
+        throw new AgmedicError('LAB_CONTROL', `an error number must be a positive integer, not ${errorNumber}`);
+      }
+      let re: RegExp;
+      try {
+        re = typeof pattern === 'string' ? new RegExp(pattern, 'i') : pattern;
+      } catch (cause) {
+        throw new AgmedicError('LAB_CONTROL', `bad pattern ${JSON.stringify(pattern)}: not a regular expression`, { cause });
+      }
+      const rule = { instance: resolve(ref).inst.name, pattern: re, errorNumber };
+      world.failNext(message === undefined ? rule : { ...rule, message });
+    },
+    restartInstance(ref) {
+      const { inst, server } = resolve(ref);
+      world.restartInstance(inst.name);
+      // A restarted server closes every session; the model already forgot them.
+      server.dropAllConnections();
+    },
+    partitionLink(on) {
+      world.partitionLink(on);
+    },
+    apply(fault: LabFault) {
+      switch (fault.kind) {
+        case 'drop-connections':
+          return control.dropConnections(fault.instance);
+        case 'refuse-connections':
+          return control.refuseConnections(fault.instance, fault.on);
+        case 'delay-statements':
+          return control.delayStatements(fault.instance, fault.ms);
+        case 'fail-next':
+          return control.failNext(fault.instance, fault.pattern, fault.errorNumber, fault.message);
+        case 'restart':
+          return control.restartInstance(fault.instance);
+        case 'partition':
+          return control.partitionLink(fault.on);
+        default:
+          throw new AgmedicError('LAB_CONTROL', `unknown fault kind ${JSON.stringify((fault as { kind?: unknown }).kind)}`);
+      }
+    },
+  };
+  return control;
+}

@@ -1,0 +1,87 @@
+import { syntaxError } from './cursor.js';
+import { isWord, type Token } from './tokenize.js';
+
+/**
+ * Token rewrites that turn T-SQL's special-syntax functions into plain calls alasql can parse, so
+ * that SQL Server's semantics (convert.ts) apply instead of alasql's:
+ * `CAST(x AS varchar(30))` → `LAB_CAST(x, 'varchar(30)')`, `CONVERT(varchar(8), d, 108)` →
+ * `LAB_CONVERT('varchar(8)', d, 108)`, `DATEDIFF(SECOND, a, b)` → `LAB_DATEDIFF('SECOND', a, b)`.
+ */
+const DATE_FUNCTIONS: Record<string, string> = { DATEDIFF: 'LAB_DATEDIFF', DATEDIFF_BIG: 'LAB_DATEDIFF', DATEADD: 'LAB_DATEADD', DATEPART: 'LAB_DATEPART' };
+
+function synth(like: Token, type: Token['type'], text: string, value = text): Token {
+  return { type, text, value, line: like.line, start: like.start, end: like.start };
+}
+
+/** Index of the `)` matching the `(` at `open`. */
+function matching(tokens: Token[], open: number): number {
+  let depth = 0;
+  for (let j = open; j < tokens.length; j++) {
+    const v = tokens[j]!;
+    if (v.type !== 'op') continue;
+    if (v.value === '(') depth++;
+    else if (v.value === ')' && --depth === 0) return j;
+  }
+  throw syntaxError(tokens[tokens.length - 1]);
+}
+
+/** Positions of top-level commas between `from` and `to` (exclusive). */
+function topLevel(tokens: Token[], from: number, to: number, test: (t: Token) => boolean): number[] {
+  const at: number[] = [];
+  let depth = 0;
+  for (let j = from; j < to; j++) {
+    const v = tokens[j]!;
+    if (v.type === 'op' && v.value === '(') depth++;
+    else if (v.type === 'op' && v.value === ')') depth--;
+    else if (depth === 0 && test(v)) at.push(j);
+  }
+  return at;
+}
+
+const typeText = (tokens: Token[]): string => tokens.map((t) => (t.type === 'ident' ? t.value : t.text)).join('');
+
+/**
+ * @example
+ * rewriteSelectTokens(tokenize("SELECT CAST(1 AS varchar(5))")).map((t) => t.text).join(' ')
+ * // "SELECT LAB_CAST ( 1 , 'varchar(5)' )"
+ */
+export function rewriteSelectTokens(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    const open = tokens[k + 1];
+    const call = t.type === 'word' && open?.type === 'op' && open.value === '(' && tokens[k - 1]?.value !== '.';
+    if (call && (t.value === 'CAST' || t.value === 'TRY_CAST')) {
+      const close = matching(tokens, k + 1);
+      const as = topLevel(tokens, k + 2, close, (x) => isWord(x, 'AS'));
+      const at = as[as.length - 1];
+      if (at === undefined || at === k + 2 || at + 1 >= close) throw syntaxError(tokens[at ?? close]);
+      out.push(synth(t, 'word', 'LAB_CAST', 'LAB_CAST'), open, ...rewriteSelectTokens(tokens.slice(k + 2, at)), synth(t, 'op', ','));
+      out.push(synth(t, 'string', `'${typeText(tokens.slice(at + 1, close))}'`, typeText(tokens.slice(at + 1, close))), tokens[close]!);
+      k = close;
+      continue;
+    }
+    if (call && (t.value === 'CONVERT' || t.value === 'TRY_CONVERT')) {
+      const close = matching(tokens, k + 1);
+      const commas = topLevel(tokens, k + 2, close, (x) => x.type === 'op' && x.value === ',');
+      if (commas.length < 1 || commas.length > 2 || commas[0] === k + 2) throw syntaxError(tokens[commas[0] ?? close]);
+      const spec = typeText(tokens.slice(k + 2, commas[0]));
+      const exprEnd = commas[1] ?? close;
+      out.push(synth(t, 'word', 'LAB_CONVERT', 'LAB_CONVERT'), open, synth(t, 'string', `'${spec}'`, spec), synth(t, 'op', ','));
+      out.push(...rewriteSelectTokens(tokens.slice(commas[0]! + 1, exprEnd)), synth(t, 'op', ','));
+      out.push(...(commas[1] !== undefined ? rewriteSelectTokens(tokens.slice(commas[1] + 1, close)) : [synth(t, 'word', 'NULL', 'NULL')]), tokens[close]!);
+      k = close;
+      continue;
+    }
+    const dateFn = call ? DATE_FUNCTIONS[t.value] : undefined;
+    if (dateFn) {
+      const part = tokens[k + 2];
+      if (!part || part.type !== 'word' || tokens[k + 3]?.value !== ',') throw syntaxError(part ?? t);
+      out.push(synth(t, 'word', dateFn, dateFn), open!, synth(part, 'string', `'${part.text}'`, part.text));
+      k += 2;
+      continue;
+    }
+    out.push(t);
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * The run's own record, kept so a run can be resumed: a manifest (what runs, how), the latest actor
+ * snapshot, and an append-only intent → outcome journal of every statement that changes something.
+ * Implemented over files in the run's directory by adapters/file-journal.ts.
+ *
+ * @example
+ * await journal.append({ type: 'intent', key: 'demote#1@sqlserver', step: 'demote', target: 'sqlserver', at, text });
+ * // … send the statement …
+ * await journal.append({ type: 'outcome', key: 'demote#1@sqlserver', status: 'ok', at });
+ */
+
+export interface RunManifest {
+  runId: string;
+  runbook: {
+    name: string;
+    /** Canonical content hash (what approvals sign). */
+    sha256: string;
+    /** The file or shipped name the run was started with. */
+    ref: string;
+    /** sha256 of the file's bytes at start: resume refuses when it differs. */
+    fileSha256: string;
+  };
+  parameters: Record<string, string | number | boolean>;
+  /** The raw `-p` values, to resolve parameters again on resume. */
+  rawParameters: Record<string, string>;
+  targetsFile?: string;
+  auditFile: string;
+  mode: 'guided' | 'unattended';
+  /** Unattended: the approval and trusted keys files, checked again on resume. */
+  approvalFile?: string;
+  trustedKeysFile?: string;
+  operator: string;
+  host: string;
+  startedAt: string;
+}
+
+/** The state of a run as its journal tells it. */
+export type RunStatus = 'running' | 'interrupted' | 'finished';
+
+export interface IntentEntry {
+  type: 'intent';
+  /** `<step>#<entry>@<target>`: unique per entry into the step, per target. */
+  key: string;
+  step: string;
+  target: string;
+  at: string;
+  /** The statement text or `azure <operation> <link>`. */
+  text: string;
+}
+
+export interface OutcomeEntry {
+  type: 'outcome';
+  key: string;
+  at: string;
+  /** `cancelled`: the statement was interrupted; whether it took effect is unknown (in doubt). */
+  status: 'ok' | 'error' | 'cancelled';
+  /** How an in-doubt intent was settled on resume. */
+  resolution?: 'verified-done' | 'verified-not-done';
+  error?: { code: string; number?: number; message: string };
+}
+
+export interface StatusEntry {
+  type: 'status';
+  at: string;
+  status: RunStatus;
+  outcome?: string;
+  message?: string;
+}
+
+export type JournalEntry = IntentEntry | OutcomeEntry | StatusEntry;
+
+export interface JournalState {
+  manifest: RunManifest;
+  entries: JournalEntry[];
+  /** The last persisted snapshot (opaque text written by the runtime), if any. */
+  snapshot?: string;
+}
+
+/**
+ * One run's journal. `append` is durable (fsync) before it resolves: the runtime writes an intent
+ * before sending a change and relies on it after a crash.
+ */
+export interface Journal {
+  readonly runId: string;
+  /** Where the run's files live (for messages). */
+  readonly location: string;
+  append(entry: JournalEntry): Promise<void>;
+  /** Replaces the stored snapshot atomically (write + rename); durable when `durable` is set. */
+  saveSnapshot(snapshot: string, opts?: { durable?: boolean }): void;
+  read(): Promise<JournalState>;
+  close(): Promise<void>;
+}
+
+/** Creates and opens journals by run id. */
+export interface JournalStore {
+  create(manifest: RunManifest): Promise<Journal>;
+  /** Rejects with `RUN_NOT_FOUND` for an unknown id. */
+  open(runId: string): Promise<Journal>;
+}

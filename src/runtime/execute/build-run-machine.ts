@@ -1,0 +1,142 @@
+/**
+ * The compiled machine config (data) + the runtime's implementations of the actors, guards and
+ * actions it names, through xstate's `setup()`. Nothing here decides a route: the config does.
+ */
+import { assign, fromPromise, setup, type AnyStateMachine } from 'xstate';
+import type { MachineConfigData, StateNodeData } from '../../compile/types.js';
+import { holds, holdsOnEveryTarget, QUERY_FIELDS, valueOf, firstRoleScope, type QueryOutput } from './cel-scope.js';
+import type { RunState } from './run-state.js';
+import type { QueryInput, QueryRunner, RecheckInput } from './send-query.js';
+
+export interface RunContext {
+  runs: Record<string, number>;
+  facts: Record<string, unknown>;
+  /** How often each step was entered: the journal keys changes by it. */
+  entries: Record<string, number>;
+}
+
+export type RunEvent =
+  | { type: 'CONFIRM'; typed?: string }
+  | { type: 'SKIP' }
+  | { type: 'ABORT' }
+  | { type: 'CHOOSE'; index: number };
+
+type Output = QueryOutput & { facts?: Record<string, unknown> };
+const outputOf = (event: unknown): Output | undefined => (event as { output?: Output }).output;
+
+/** Invoke inputs become functions of the context: they carry the step's entry count, and note the facts. */
+function withEntryInputs(node: StateNodeData, rs: RunState): StateNodeData {
+  const out: StateNodeData = { ...node };
+  if (node.invoke) {
+    const data = node.invoke.input;
+    const step = String(data.step);
+    out.invoke = {
+      ...node.invoke,
+      input: (({ context }: { context: RunContext }) => {
+        rs.facts = context.facts;
+        return { ...data, entry: context.entries[step] ?? 0 };
+      }) as never,
+    };
+  }
+  if (node.states) out.states = Object.fromEntries(Object.entries(node.states).map(([k, v]) => [k, withEntryInputs(v, rs)]));
+  return out;
+}
+
+/** Rejects only when aborted: check mode parks a change here until the driver stops the machine. */
+const parked = (signal: AbortSignal): Promise<never> =>
+  new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped before a change')), { once: true }));
+
+/**
+ * @example
+ * const machine = buildRunMachine(compiled.machine, compiled.delays, rs, runner, track);
+ * const actor = createActor(machine, { clock: timers }).start();
+ */
+export function buildRunMachine(
+  config: MachineConfigData,
+  delays: Record<string, number>,
+  rs: RunState,
+  runner: QueryRunner,
+  track: <T>(p: Promise<T>) => Promise<T>,
+): AnyStateMachine {
+  const { values } = rs.opts;
+  const prepared = withEntryInputs(config, rs);
+  const progress = (input: QueryInput, out: QueryOutput): void => {
+    const onProgress = rs.opts.onProgress;
+    const step = rs.steps.get(input.step);
+    const wait = step?.wait;
+    if (!wait) return;
+    const key = `${input.step}#${input.entry}`;
+    const now = rs.opts.clock.now().getTime();
+    const w = rs.waits.get(key) ?? { startedAt: now, polls: 0 };
+    w.polls++;
+    rs.waits.set(key, w);
+    if (!onProgress) return;
+    const scope = firstRoleScope(out, values, rs.facts);
+    const num = (expr: string | undefined): number | undefined => {
+      if (expr === undefined) return undefined;
+      const v = valueOf(expr, scope, rs.celError);
+      const n = typeof v === 'bigint' ? Number(v) : typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+      return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+    };
+    const elapsedMs = Math.max(0, now - w.startedAt);
+    const timeoutMs = delays[`${input.step}:waitTimeout`] ?? 0;
+    const value = num(wait.progress?.value);
+    const total = num(wait.progress?.total);
+    onProgress({
+      step: input.step,
+      title: step.title,
+      ...(wait.progress?.label === undefined ? {} : { label: wait.progress.label }),
+      ...(wait.progress?.unit === undefined ? {} : { unit: wait.progress.unit }),
+      ...(value === undefined ? {} : { value }),
+      ...(total === undefined ? {} : { total }),
+      polls: w.polls,
+      elapsedMs,
+      remainingMs: Math.max(0, timeoutMs - elapsedMs),
+      done: holdsOnEveryTarget(wait.until, out, values, rs.facts),
+    });
+  };
+
+  return setup({
+    types: {} as { context: RunContext; events: RunEvent },
+    actors: {
+      runQuery: fromPromise(({ input, signal }: { input: QueryInput; signal: AbortSignal }) =>
+        track(
+          (async (): Promise<QueryOutput> => {
+            if (input.phase === 'execute') return rs.opts.mode === 'check' ? parked(signal) : runner.change(input, signal);
+            const out = await runner.read(input.step, input.phase, signal, input.timeoutMs);
+            if (input.phase === 'poll') progress(input, out);
+            return out;
+          })(),
+        ),
+      ),
+      recheck: fromPromise(({ input, signal }: { input: RecheckInput; signal: AbortSignal }) => track(runner.recheck(input, signal))),
+    },
+    guards: {
+      cel: ({ context, event }, p: { expr: string; step: string; field: string }) => {
+        const out = outputOf(event);
+        if (QUERY_FIELDS.has(p.field) && out?.byRole) return holdsOnEveryTarget(p.expr, out, values, context.facts, rs.celError);
+        return holds(p.expr, { params: values, facts: context.facts }, rs.celError);
+      },
+      retryLeft: ({ context }, p: { step: string; max: number }) => (context.runs[p.step] ?? 0) <= p.max,
+      choice: ({ event }, p: { index: number }) => event.type === 'CHOOSE' && event.index === p.index,
+      confirmed: ({ event }, p: { typeToConfirm: string }) => event.type === 'CONFIRM' && event.typed === String(values[p.typeToConfirm] ?? ''),
+    },
+    actions: {
+      enterStep: assign({ entries: ({ context }, p: { step: string }) => ({ ...context.entries, [p.step]: (context.entries[p.step] ?? 0) + 1 }) }),
+      countRun: assign({ runs: ({ context }, p: { step: string }) => ({ ...context.runs, [p.step]: (context.runs[p.step] ?? 0) + 1 }) }),
+      recordFacts: assign({
+        facts: ({ context, event }, p: { step: string; phase: string }) => {
+          const out = outputOf(event);
+          if (!out) return context.facts;
+          if (p.phase === 'recheck') return { ...context.facts, ...(out.facts ?? {}) };
+          return { ...context.facts, [p.step]: out.byRole };
+        },
+      }),
+    },
+    delays,
+  }).createMachine({
+    ...(prepared as object),
+    context: { ...config.context, entries: {} },
+    output: ({ event }: { event: { output?: unknown } }) => event.output,
+  } as never) as unknown as AnyStateMachine;
+}

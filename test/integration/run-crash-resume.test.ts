@@ -1,0 +1,123 @@
+/**
+ * SIGKILL of the agmedic process at each step boundary and in the middle of the destructive
+ * statement, then `agmedic resume`: the run finishes, and the destructive statement reached the lab
+ * exactly once (the lab's statement log proves it). Also: a changed runbook refuses to resume, and
+ * no file agmedic wrote contains the password.
+ */
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { approvalFor, buildCli, journalText, spawnCli, until, type Child } from './helpers/cli-process.js';
+import { auditRecords, FIXTURE, LAB_SECRET, startRunLab, statementsMatching, type RunLab } from './helpers/run-lab.js';
+
+const DEMOTE = /^ALTER AVAILABILITY GROUP \[SalesLink\] SET \(ROLE = SECONDARY\)/;
+let cli: string;
+let rl: RunLab | undefined;
+beforeAll(async () => {
+  cli = await buildCli();
+}, 60_000);
+afterEach(async () => {
+  await rl?.close();
+  rl = undefined;
+});
+
+function runIdOf(home: string): string {
+  const runs = readdirSync(join(home, 'runs'));
+  expect(runs).toHaveLength(1);
+  return runs[0]!;
+}
+
+function startsOf(home: string, step: string): boolean {
+  try {
+    return auditRecords(home).some((r) => r.type === 'step' && r.step === step && r.phase === 'start');
+  } catch {
+    return false;
+  }
+}
+
+async function startRun(runbook = FIXTURE): Promise<{ child: Child; lab: RunLab }> {
+  const lab = await startRunLab();
+  rl = lab;
+  const { approval, trustedKeys } = approvalFor(lab.home, runbook, lab.lab, { link: 'SalesLink', gate: 1 });
+  const child = spawnCli(cli, ['run', runbook, '-p', 'link=SalesLink', '-t', lab.targets, '--unattended', '--approval', approval, '--trusted-keys', trustedKeys], lab.env);
+  return { child, lab };
+}
+
+async function resume(lab: RunLab, runId: string): Promise<{ code: number | null; json: Record<string, unknown>; stderr: string }> {
+  const child = spawnCli(cli, ['resume', runId, '--json'], lab.env);
+  const { code } = await child.exit;
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(child.stdout()) as Record<string, unknown>;
+  } catch {
+    json = { raw: child.stdout() };
+  }
+  return { code, json, stderr: child.stderr() };
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+describe('SIGKILL, then resume', () => {
+  test.each(['roles', 'settle', 'demote', 'after'])('killed as step %s starts: resume finishes, the demotion reached the lab once', async (step) => {
+    const { child, lab } = await startRun();
+    lab.lab.control.delayStatements('sqlserver', 400);
+    await until(`step ${step} to start`, () => startsOf(lab.home, step));
+    child.proc.kill('SIGKILL');
+    expect((await child.exit).signal).toBe('SIGKILL');
+    lab.lab.control.delayStatements('sqlserver', 0);
+    const runId = runIdOf(lab.home);
+
+    const r = await resume(lab, runId);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ outcome: 'fixed', runId });
+    expect(statementsMatching(lab.lab, DEMOTE)).toHaveLength(1);
+    expect(lab.lab.control.roles().sqlserver).not.toBe('PRIMARY');
+    // The resumed run starts where the killed one stopped, not from the beginning.
+    expect((r.json.route as Array<{ step: string }>)[0]!.step).toBe(step);
+  }, 60_000);
+
+  test('killed mid-destructive-statement: in doubt, verify decides, the statement reaches the lab once', async () => {
+    const { child, lab } = await startRun();
+    await until('step demote to start', () => startsOf(lab.home, 'demote'));
+    lab.lab.control.delayStatements('sqlserver', 5000);
+    const runId = runIdOf(lab.home);
+    await until('the demotion intent', () => journalText(lab.home, runId).includes('"type":"intent"'));
+    await new Promise((r) => setTimeout(r, 200)); // the statement is now waiting inside the lab
+    child.proc.kill('SIGKILL');
+    await child.exit;
+    expect(journalText(lab.home, runId)).not.toContain('"type":"outcome"');
+    lab.lab.control.delayStatements('sqlserver', 0);
+
+    const r = await resume(lab, runId);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ outcome: 'fixed', inDoubt: [{ step: 'demote', target: 'sqlserver' }] });
+    expect(statementsMatching(lab.lab, DEMOTE)).toHaveLength(1);
+    const inDoubt = auditRecords(lab.home).filter((x) => x.type === 'in-doubt');
+    expect(inDoubt.at(-1)).toMatchObject({ step: 'demote', resolution: (r.json.inDoubt as Array<{ resolution: string }>)[0]!.resolution });
+
+    // The password never reached any file agmedic wrote (audit, journal, snapshot, manifest).
+    for (const file of filesUnder(lab.home).filter((f) => !f.endsWith('statements.jsonl'))) {
+      expect(readFileSync(file).includes(LAB_SECRET), file).toBe(false);
+    }
+  }, 60_000);
+
+  test('a runbook file changed since the start refuses to resume (exit 4)', async () => {
+    const copy = join((await startRunLab()).home, 'copy.yaml');
+    await rl?.close();
+    copyFileSync(FIXTURE, copy);
+    const { child, lab } = await startRun(copy);
+    await until('step settle to start', () => startsOf(lab.home, 'settle'));
+    child.proc.kill('SIGKILL');
+    await child.exit;
+    writeFileSync(copy, `${readFileSync(copy, 'utf8')}\n# edited\n`);
+    const r = await resume(lab, runIdOf(lab.home));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('RUNBOOK_CHANGED');
+  }, 60_000);
+});
