@@ -41,10 +41,10 @@ export function loadRunbook(source: SourceFile): LoadedRunbook {
 }
 
 /** Anchors could hide an alias bomb that js-yaml would share rather than refuse; `yaml` counts them. */
-const ANCHOR = /(?:^|[\s[{,:-])&[^\s]/m;
+const ANCHOR = /(?:^|[\s[{,])&[^\s&]/m; // `&&` in a CEL condition is not an anchor
 
 /** Plain data from the fast parser, or `undefined` when the precise path must decide. */
-function parseFast(text: string): unknown {
+export function parseFast(text: string): unknown {
   if (ANCHOR.test(text)) return undefined;
   try {
     // CORE_SCHEMA is YAML 1.2's core schema, the same one `yaml` resolves scalars with.

@@ -9,6 +9,11 @@
  */
 import { z } from 'zod';
 
+// zod 4 compiles a specialised parser with `new Function` on a schema's first use; a CLI that
+// parses one runbook and exits pays that compile (~50 ms) for nothing. Interpreted parsing is
+// plenty fast even for 10k-step runbooks (bench/compile-scale.ts).
+z.config({ jitless: true });
+
 /** Step ids and parameter names: what CEL can address as `facts.<id>` / a variable. */
 export const ID_PATTERN = /^[a-z][a-z0-9_-]*$/;
 export const PARAM_NAME_PATTERN = /^[a-z][a-zA-Z0-9_]*$/;

@@ -12,7 +12,10 @@ import { parse, stringify } from 'yaml';
 import { diagnoseCommand } from '../../src/cli/commands/diagnose.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { memoryOutput } from '../../src/cli/output.js';
+import { openSqlTarget } from '../../src/adapters/mssql-target.js';
 import { startLab, type Lab } from '../../src/lab/index.js';
+import { Secret } from '../../src/ports/secret.js';
+import type { TargetConfig } from '../../src/ports/sql-target.js';
 
 interface JsonFinding {
   rule: string;
@@ -57,16 +60,19 @@ function injectLinkError(i: number, number: number): void {
   world.touch();
 }
 
-/** A log-shipping job backs up the log of the database being seeded (what breaks seeding [TS]). */
-function logBackupDuringSeeding(i: number): void {
-  const world = lab.pairs[i]!.world;
-  const sql = world.instance('SQL01');
-  const at = world.now() - 600_000;
-  sql.backups.push({
-    backupSetId: sql.backups.length + 1, databaseName: 'Sales', type: 'L', startDate: at - 5000, finishDate: at, firstLsn: 1n, lastLsn: 2n,
-    isCopyOnly: false, userName: 'NT SERVICE\\SQLSERVERAGENT', name: 'LSBackup_Sales', description: 'Log shipping backup job LSBackup_Sales', deviceName: 'x',
-  });
-  world.touch();
+/** A log-shipping job backs up the log of the database being seeded (what breaks seeding [TS]), over TDS. */
+async function logBackupDuringSeeding(i: number): Promise<void> {
+  const pair = lab.pairs[i]!;
+  const config: TargetConfig = {
+    role: 'sqlserver', server: pair.sqlserver.host, port: pair.sqlserver.port, encrypt: false, trustServerCertificate: false,
+    connectTimeoutMs: 5000, requestTimeoutMs: 5000, auth: { type: 'sql', user: 'sa', passwordEnv: 'X' },
+  };
+  const target = await openSqlTarget('sqlserver', config, new Secret(lab.password));
+  try {
+    await target.query('BACKUP LOG [Sales] TO DISK = @path', [{ name: 'path', value: 'D:\\Backup\\LSBackup_Sales.trn' }], {});
+  } finally {
+    await target.close();
+  }
 }
 
 /**
@@ -103,7 +109,7 @@ beforeAll(async () => {
   env = { [lab.env.password]: lab.password, [lab.env.armToken]: lab.armToken };
   ERRORS.forEach((n, i) => injectLinkError(i, n));
   lab.pairs[REFUSED]!.control.refuseConnections('sqlserver', true);
-  logBackupDuringSeeding(LOG_BACKUP);
+  await logBackupDuringSeeding(LOG_BACKUP);
   queueBetweenGates(DB_GATE);
   for (let k = 0; k < 2; k++) lab.pairs[DENIED]!.control.failNext('mi', 'dm_os_wait_stats', 300, 'VIEW SERVER STATE permission was denied on object \'server\', database \'master\'.');
 }, 60_000);

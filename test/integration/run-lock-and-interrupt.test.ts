@@ -39,7 +39,7 @@ describe('locking and interruption', () => {
       env: { ...rl.env, AGMEDIC_OPERATOR: 'second' },
     }).catch((e: { code: string; message: string; details: Record<string, unknown> }) => e);
     expect(err).toMatchObject({ code: 'LOCK_HELD' });
-    const e = err as { message: string; details: { holder: { runId: string; operator: string; host: string; since: string } } };
+    const e = err as unknown as { message: string; details: { holder: { runId: string; operator: string; host: string; since: string } } };
     expect(e.details.holder).toMatchObject({ operator: 'tester' });
     expect(e.details.holder.runId).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
     expect(e.details.holder.since).toBeTruthy();

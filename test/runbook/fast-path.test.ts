@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { listRunbooks, shippedRunbooksDir } from '../../src/runbook/read-runbook.js';
-import { loadPrecisely, loadRunbook } from '../../src/runbook/load-runbook.js';
+import { loadPrecisely, loadRunbook, parseFast } from '../../src/runbook/load-runbook.js';
 
 // The fast parser (js-yaml) must read every runbook exactly as the precise one (yaml) does, or a
 // runbook could mean one thing in `validate` and another in `run`.
@@ -12,6 +12,8 @@ describe('fast and precise loading agree', () => {
     const fast = loadRunbook(source);
     const precise = loadPrecisely(source);
     expect(fast.runbook).toBeDefined();
+    // `&&` in CEL must not be mistaken for a YAML anchor (that would silently take the slow path).
+    expect(parseFast(source.text)).toBeDefined();
     expect(fast.runbook).toEqual(precise.runbook);
     expect(fast.diagnostics.map((d) => [d.code, d.range])).toEqual(precise.diagnostics.map((d) => [d.code, d.range]));
   });

@@ -18,6 +18,11 @@ import type { QueryPhase, RunState } from './run-state.js';
 import { QueryRunner } from './send-query.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
 
+/** Read-only phases persist the snapshot at most this often; see `persist`. */
+const PERSIST_EVERY_MS = 250;
+/** Phases whose snapshot is written at once: before a prompt, a re-check or a change. */
+const URGENT_PHASES = new Set(['confirm', 'choose', 'recheck', 'execute', 'verify']);
+
 /** How many wrong typed names end a run (an abort, recorded). */
 const MAX_CONFIRM_ATTEMPTS = 3;
 
@@ -116,8 +121,25 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
     let lastLeaf = '';
     let prompting = '';
 
-    const persist = (): void => {
-      if (!opts.journal) return;
+    // Written at every step boundary and before a prompt, re-check or change; the read-only loops
+    // inside a step (a wait's poll/sleep, retries) persist at most every PERSIST_EVERY_MS, with a
+    // trailing write. An older snapshot is safe anyway: resuming from it re-runs read-only phases,
+    // and changes are deduplicated by the journal, keyed by step + entry count from the snapshot.
+    let lastPersist = -Infinity;
+    let trailing: unknown;
+    const persist = (urgent = false): void => {
+      if (!opts.journal || finished) return;
+      const now = opts.clock.now().getTime();
+      if (!urgent && now - lastPersist < PERSIST_EVERY_MS) {
+        if (trailing === undefined && opts.timers) {
+          trailing = opts.timers.setTimeout(() => {
+            trailing = undefined;
+            persist(true);
+          }, PERSIST_EVERY_MS);
+        }
+        return;
+      }
+      lastPersist = now;
       try {
         opts.journal.saveSnapshot(encodeSnapshot(running.getPersistedSnapshot()));
       } catch (err) {
@@ -129,6 +151,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       if (finished) return;
       finished = true;
       clearRearmed();
+      if (trailing !== undefined) opts.timers?.clearTimeout(trailing);
       opts.signal.removeEventListener('abort', onAbort);
       running.stop();
       await Promise.allSettled([...inflight]);
@@ -239,8 +262,9 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       if (leaf === lastLeaf) return;
       lastLeaf = leaf;
       const [step = '', phase = ''] = leaf.split(':');
+      const newStep = step !== observer.currentStep;
       observer.enter(step);
-      persist();
+      persist(newStep || URGENT_PHASES.has(phase));
       if (opts.mode === 'check') {
         const stop = phase === 'confirm' ? 'confirm' : phase === 'execute' ? 'action' : phase === 'sleep' ? 'wait' : phase === 'choose' && decideRequest(rs, step).policyChoice === undefined ? 'decide' : undefined;
         if (stop) {
