@@ -89,6 +89,20 @@ async function run(label: string, pairs: number, scenarios: string, target: numb
     console.log(
       `  rules load ${rulesMs.toFixed(0)} ms (once per process); memory: heap ${mb(before.heapUsed)} → peak ${mb(heapPeak)}, rss ${mb(before.rss)} → peak ${mb(rssPeak)} (lab in its own process)`,
     );
+    if (pairs === 1) {
+      // What an operator waits for: a fresh `agmedic diagnose` process, module loading included.
+      const cliTimes: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const code = await new Promise<number | null>((resolve) => {
+          const child = spawn(process.execPath, [cli, 'diagnose', '-t', lab.targets, '--sample', '0', '--json'], { stdio: 'ignore', env: { ...process.env, ...lab.env } });
+          child.once('exit', resolve);
+        });
+        cliTimes.push(performance.now() - t0);
+        if (code !== 0 && code !== 9) throw new Error(`agmedic diagnose exited with ${code}`);
+      }
+      console.log(`  whole CLI process (node start, imports, rules, diagnose): ${cliTimes.map((t) => t.toFixed(0)).join(', ')} ms`);
+    }
     return ok;
   } finally {
     await stop(lab.child);

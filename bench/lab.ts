@@ -64,7 +64,15 @@ function cliStart(): Promise<number> {
       const info = JSON.parse(line) as { pairs: { sqlserver: { port: number } }[] };
       void connectOnce(info.pairs[0]!.sqlserver.port).then(() => {
         const ms = performance.now() - t0;
-        child.once('exit', () => resolve(ms));
+        // A lab that does not stop on SIGTERM is a bug worth seeing, not a hung benchmark.
+        const stuck = setTimeout(() => {
+          console.log(`  ! lab up did not exit within 10 s of SIGTERM; killed`);
+          child.kill('SIGKILL');
+        }, 10_000);
+        child.once('exit', () => {
+          clearTimeout(stuck);
+          resolve(ms);
+        });
         child.kill('SIGTERM');
       }, reject);
       out = '\0';

@@ -20,6 +20,11 @@ Examples:
   $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=sqlserver --format json --out plan.json
   $ agmedic graph certificate-rotation --format dot | dot -Tsvg > cert.svg
   $ agmedic schema > runbook.schema.json
+  $ agmedic lab up --scenario split-brain --targets-out lab-targets.yaml
+  $ agmedic diagnose -t lab-targets.yaml
+  $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=managedInstance --live -t lab-targets.yaml
+  $ agmedic run split-brain-recovery -p link=SalesLink -p keep=managedInstance -t lab-targets.yaml
+  $ agmedic audit verify
 
 Exit codes: 0 ok · 1 invalid input · 2 usage · 3 not found · 4 refused · 5 run failed ·
 6 aborted · 7 target unreachable · 8 audit broken · 9 diagnose found something critical ·
@@ -196,7 +201,7 @@ Examples:
   $ agmedic diagnose -t fleet.yaml --sample 10s --concurrency 32 --json > report.json
 
 Exit codes: 0 nothing critical · 9 at least one critical finding (an unreachable target counts) ·
-1 invalid rules · 2 usage · 3 targets file not found.`,
+1 invalid rules or targets file · 2 usage.`,
     )
     .action(act(async (opts) => (await import('./commands/diagnose.js')).diagnoseCommand(opts, output)));
 

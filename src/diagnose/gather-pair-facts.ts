@@ -9,15 +9,15 @@ import type { AzureLink } from '../ports/azure-link.js';
 import type { QueryResult, SqlTarget, TargetConfig } from '../ports/sql-target.js';
 import { Q_LOG_BACKUPS_SINCE, Q_WAITS, SNAPSHOT_BATCH, SNAPSHOT_QUERIES, type SnapshotKey } from './fact-queries.js';
 import { blankArm, shapeArmFacts, shapePairFacts } from './shape-pair-facts.js';
-import { blankSide, linksOf, logBackupFacts, shapeSideFacts, waitFacts, type SnapshotRows } from './shape-side-facts.js';
+import { blankSide, iso, linksOf, logBackupFacts, ms, seedingFacts, shapeSideFacts, waitFacts, type SnapshotRows } from './shape-side-facts.js';
 import type { PairFacts, SideFacts } from './types.js';
 
 /** What diagnose needs from the outside world; cli/ wires the mssql and ARM adapters in. */
 export interface DiagnosePorts {
   /** Opens a target; rejects with CONNECT_FAILED, LOGIN_FAILED or SECRET_MISSING. */
   openSql(config: TargetConfig): Promise<SqlTarget>;
-  /** The ARM link resource of a target that has `azure:` coordinates. */
-  openArm(config: TargetConfig): AzureLink;
+  /** The ARM link resource of a target that has `azure:` coordinates (async: the ARM client loads lazily). */
+  openArm(config: TargetConfig): Promise<AzureLink>;
   /** Milliseconds; the sample's length is measured with it. */
   now(): number;
   /** Waits `ms` (the wait-delta sample); rejects when `signal` aborts. */
@@ -202,8 +202,8 @@ export async function gatherPairFacts(pair: PairSpec, ports: DiagnosePorts, limi
         links.filter(Boolean).map((link) =>
           limit(async () => {
             try {
-              const res = await ports.openArm(config).call('get', link, undefined, { signal: opts.signal, apiVersion: '2025-01-01' });
-              armFacts.set(link, shapeArmFacts(res.body, str(mi.rows?.server[0]?.now_utc)));
+              const res = await (await ports.openArm(config)).call('get', link, undefined, { signal: opts.signal, apiVersion: '2025-01-01' });
+              armFacts.set(link, shapeArmFacts(res.body, iso(mi.rows?.server[0]?.now_utc)));
             } catch (err) {
               if (opts.signal?.aborted) throw err;
               const a = blankArm(true);
@@ -220,7 +220,7 @@ export async function gatherPairFacts(pair: PairSpec, ports: DiagnosePorts, limi
       await Promise.all(
         live.flatMap((side) =>
           links.map(async (link) => {
-            const seeding = shapeSideFacts('', '', side.kind, side.rows!, link).seeding;
+            const seeding = seedingFacts(side.rows!.seeding, link, ms(iso(side.rows!.server[0]?.now_utc)));
             if (!seeding.present || !seeding.isSource || seeding.startTime === '' || seeding.database === '') return;
             await limit(async () => {
               try {
@@ -261,6 +261,4 @@ export async function gatherPairFacts(pair: PairSpec, ports: DiagnosePorts, limi
     await Promise.allSettled(sides.map((s) => s.target?.close()));
   }
 }
-
-const str = (v: unknown): string => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v));
 

@@ -6,7 +6,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse, parseDocument, type Document } from 'yaml';
+import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
+import { parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { celEnvironmentFor, checkCel } from '../compile/cel.js';
 import { prepareFacts, runCel, type CelFacts } from './cel-program.js';
@@ -54,8 +55,28 @@ export function blankFacts(): PairFacts {
 
 interface Ctx {
   source: SourceFile;
-  positions: PositionIndex;
+  /** Built on first use: a file that validates never pays for the source-range index. */
+  readonly positions: PositionIndex;
   diags: Diagnostic[];
+}
+
+/** Anchors could hide an alias bomb the fast parser would share rather than refuse; `yaml` counts them. */
+const ANCHOR = /(?:^|[\s[{,:-])&[^\s]/m;
+
+/** Plain data from the fast parser, or undefined when the precise path must decide (and report). */
+function parseFast(text: string): unknown {
+  if (ANCHOR.test(text)) return undefined;
+  try {
+    const data = loadFast(text, { schema: CORE_SCHEMA });
+    return data === null || data === undefined ? undefined : data;
+  } catch {
+    return undefined;
+  }
+}
+
+function lazyPositions(text: string, doc?: Document): () => PositionIndex {
+  let index: PositionIndex | undefined;
+  return () => (index ??= createPositionIndex(doc ?? parseDocument(text, { keepSourceTokens: true }), text));
 }
 
 function report(ctx: Ctx, code: ErrorCode, message: string, range: SourceRange): void {
@@ -104,7 +125,7 @@ function runbookInfo(name: string, runbooksDir: string, cache: Map<string, Runbo
   if (hit !== undefined) return hit;
   let info: RunbookInfo | string;
   try {
-    const data = parse(readRunbookSource(name, { runbooksDir }).text, { maxAliasCount: 100 }) as { parameters?: unknown } | null;
+    const data = loadFast(readRunbookSource(name, { runbooksDir }).text, { schema: CORE_SCHEMA }) as { parameters?: unknown } | null;
     const declared = data && typeof data.parameters === 'object' && data.parameters !== null ? (data.parameters as Record<string, unknown>) : {};
     const params = new Map<string, { required: boolean; values?: string[] }>();
     for (const [p, raw] of Object.entries(declared)) {
@@ -131,11 +152,24 @@ function rangeOfKey(ctx: Ctx, path: Array<string | number>): SourceRange {
  * const { rules, diagnostics } = parseRules({ name: 'rules.yaml', text }, { runbooksDir });
  */
 export function parseRules(source: SourceFile, opts: { runbooksDir: string; runbookCache?: Map<string, RunbookInfo | string> }): { rules: Rule[]; diagnostics: Diagnostic[] } {
-  const doc: Document = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: true });
-  const ctx: Ctx = { source, positions: createPositionIndex(doc, source.text), diags: [] };
-  for (const e of doc.errors) report(ctx, 'YAML_SYNTAX', e.message.split('\n')[0]!, { start: e.pos[0], end: e.pos[1] });
-  if (ctx.diags.length) return { rules: [], diagnostics: ctx.diags };
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data = parseFast(source.text);
+  let doc: Document | undefined;
+  if (data === undefined) {
+    doc = parseDocument(source.text, { uniqueKeys: true, prettyErrors: false, keepSourceTokens: true });
+  }
+  const positions = lazyPositions(source.text, doc);
+  const ctx: Ctx = {
+    source,
+    get positions() {
+      return positions();
+    },
+    diags: [],
+  };
+  if (doc) {
+    for (const e of doc.errors) report(ctx, 'YAML_SYNTAX', e.message.split('\n')[0]!, { start: e.pos[0], end: e.pos[1] });
+    if (ctx.diags.length) return { rules: [], diagnostics: ctx.diags };
+    data = doc.toJS({ maxAliasCount: 100 });
+  }
   const file = RulesFileSchema.safeParse(data);
   if (!file.success) {
     for (const issue of file.error.issues) {
@@ -174,10 +208,9 @@ export function parseRules(source: SourceFile, opts: { runbooksDir: string; runb
       evidence,
       explanation: checkText(ctx, r.explanation, [...base, 'explanation']),
       supersedes: r.supersedes,
-      supersedesAt: r.supersedes.map((_, k) => ctx.positions.rangeOf([...base, 'supersedes', k])),
       references: r.references,
       source,
-      range: ctx.positions.rangeOf(base),
+      locate: (rel = []) => ctx.positions.rangeOf([...base, ...rel]),
     };
     if (r.next !== undefined) rule.next = checkText(ctx, r.next, [...base, 'next']);
     if (r.runbook) {
@@ -224,7 +257,7 @@ export function validateRuleSet(rules: readonly Rule[]): Diagnostic[] {
   const diags: Diagnostic[] = [];
   for (const r of rules) {
     r.supersedes.forEach((id, k) => {
-      if (!ids.has(id)) diags.push({ code: 'RULE_FILE', severity: 'error', message: `rule ${r.id}: supersedes unknown rule "${id}"`, source: r.source, range: r.supersedesAt[k] ?? r.range });
+      if (!ids.has(id)) diags.push({ code: 'RULE_FILE', severity: 'error', message: `rule ${r.id}: supersedes unknown rule "${id}"`, source: r.source, range: r.locate(['supersedes', k]) });
     });
   }
   return diags;
@@ -258,7 +291,7 @@ export function loadRules(opts: { runbooksDir: string; files?: string[] }): Rule
     diags.push(...out.diagnostics);
     for (const r of out.rules) {
       const dup = rules.find((x) => x.id === r.id);
-      if (dup) diags.push({ code: 'RULE_FILE', severity: 'error', message: `rule id "${r.id}" is also defined in ${dup.source.name}`, source: r.source, range: r.range });
+      if (dup) diags.push({ code: 'RULE_FILE', severity: 'error', message: `rule id "${r.id}" is also defined in ${dup.source.name}`, source: r.source, range: r.locate(['id']) });
       rules.push(r);
     }
   }

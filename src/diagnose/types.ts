@@ -223,12 +223,11 @@ export interface Rule {
   runbook?: { name: string; params: Record<string, RuleParam> };
   /** Rule ids whose findings on the same pair this one explains; they are shown at `info`. */
   supersedes: string[];
-  /** Source range of each `supersedes` entry. */
-  supersedesAt: SourceRange[];
   references: string[];
   /** Where the rule came from (for messages). */
   source: SourceFile;
-  range: SourceRange;
+  /** Source range of a node of this rule (path relative to the rule; [] = the rule itself). */
+  locate(path?: readonly (string | number)[]): SourceRange;
 }
 
 export interface RunbookCall {

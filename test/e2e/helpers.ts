@@ -4,7 +4,7 @@
  * the same code path as the CLI). Statement delays of the runbooks (wait intervals, retries) follow
  * the lab's clock: at speed 100 a 10 s interval takes 100 ms, exactly as the lab's world moves.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sql from 'mssql';
@@ -22,7 +22,8 @@ import { signApproval } from '../../src/runtime/approval/sign-approval.js';
 export const SPEED = 100;
 
 /** Statements that change something on an instance (anything but reads and the run's own app lock). */
-export const CHANGING = /^\s*(ALTER|BACKUP|CREATE|DROP|DBCC|RESTORE|INSERT|UPDATE|DELETE|MERGE|TRUNCATE|GRANT|REVOKE|DENY|KILL|SHUTDOWN|RECONFIGURE|EXEC(UTE)?\s+(?!sp_getapplock|sp_releaseapplock|sp_executesql)\S)/i;
+export const CHANGING =
+  /^\s*(ALTER|BACKUP|CREATE|DROP|DBCC\s+(?!TRACESTATUS\b|SQLPERF\b|OPENTRAN\b|INPUTBUFFER\b|SHOW_STATISTICS\b)|RESTORE|INSERT|UPDATE|DELETE|MERGE|TRUNCATE|GRANT|REVOKE|DENY|KILL|SHUTDOWN|RECONFIGURE|EXEC(UTE)?\s+(?!sp_getapplock\b|sp_releaseapplock\b|sp_executesql\b)\S)/i;
 
 export interface E2eLab {
   lab: Lab;
@@ -163,4 +164,51 @@ WHERE rs.is_local = 1 AND ag.is_distributed = 1 AND ag.name = 'SalesLink'`;
 export async function roles(lab: Lab): Promise<{ sqlserver: string | null; mi: string | null }> {
   const [s, m] = await Promise.all([query<{ role: string }>(lab, 'sqlserver', ROLE_SQL), query<{ role: string }>(lab, 'mi', ROLE_SQL)]);
   return { sqlserver: s[0]?.role ?? null, mi: m[0]?.role ?? null };
+}
+
+/** The run's audit log (AGMEDIC_HOME/audit.jsonl) as text; '' before the first record. */
+export function auditText(e: E2eLab): string {
+  try {
+    return readFileSync(join(e.home, 'audit.jsonl'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Audit records of one type and step, parsed. */
+export function auditRecords(e: E2eLab, type?: string, step?: string): Record<string, unknown>[] {
+  return auditText(e)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => (type === undefined || r.type === type) && (step === undefined || r.step === step));
+}
+
+/** Every journal of every run under this home, concatenated. */
+export function journalsText(e: E2eLab): string {
+  const runs = join(e.home, 'runs');
+  if (!existsSync(runs)) return '';
+  return readdirSync(runs)
+    .map((id) => {
+      try {
+        return readFileSync(join(runs, id, 'journal.jsonl'), 'utf8');
+      } catch {
+        return '';
+      }
+    })
+    .join('\n');
+}
+
+/** Polls every 10 ms until `probe` holds; throws naming `what` after `ms`. */
+export async function until(what: string, probe: () => boolean, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Statements the lab executed successfully whose text matches (each one really took effect once). */
+export function executed(lab: Lab, pattern: RegExp): LabStatement[] {
+  return lab.statementLog().filter((s) => pattern.test(s.text) && s.outcome.ok);
 }

@@ -14,6 +14,7 @@ test('matrix', async () => {
   const rb = process.env.RB!;
   await Promise.all(SCEN.map(async (s) => {
     const e = await startE2eLab(s);
+    if (process.env.QUIET) { e.lab.world.setWorkload('SQL01', 0); }
     const t0 = Date.now();
     const r = await runUnattended(e, rb, PARAMS[rb]!);
     console.log(`${rb} × ${s}: ${r.outcome} (${r.code ?? ''}) ${Date.now() - t0}ms step=${r.step} :: ${r.message.slice(0, 300)}\n  route=${r.route.map((x) => x.step + (x.via ? '/' + x.via : '')).join(' ')}\n  changes=${JSON.stringify(changes(e.lab).map((c) => c.instance + ': ' + c.text.slice(0, 60)))} arm=${JSON.stringify(armChanges(e.lab))} roles=${JSON.stringify(await roles(e.lab))}`);

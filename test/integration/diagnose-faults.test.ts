@@ -21,7 +21,7 @@ interface JsonFinding {
   rule: string;
   severity: string;
   evidence: Record<string, unknown>;
-  runbook?: { runbook: string };
+  runbook?: { runbook: string; params: Record<string, string> };
 }
 interface JsonReport {
   reports: Array<{ pair: string; findings: JsonFinding[]; facts: { sqlserver: { reachable: boolean }; mi: { reachable: boolean; linkRole: string } } }>;
@@ -30,13 +30,16 @@ interface JsonReport {
 const ERRORS = [41962, 41973, 41974, 41976, 41977, 41986, 47521, 1408, 1412];
 /**
  * Pairs 0–8: one error each; 9: refused connections; 10: a fact query refused twice; 11: log backups
- * during slow seeding; 12: a queue between the two flow-control gates.
+ * during slow seeding; 12: a queue between the two flow-control gates; 13: the network between the
+ * sides cut; 14: SQL Server's endpoint certificate expiring in 10 days.
  */
-const PAIRS = ERRORS.length + 4;
+const PAIRS = ERRORS.length + 6;
 const REFUSED = ERRORS.length;
 const DENIED = ERRORS.length + 1;
 const LOG_BACKUP = ERRORS.length + 2;
 const DB_GATE = ERRORS.length + 3;
+const PARTITION = ERRORS.length + 4;
+const EXPIRING = ERRORS.length + 5;
 const SCENARIO: Record<number, string> = { [LOG_BACKUP]: 'slow-seeding', [DB_GATE]: 'flow-control' };
 let lab: Lab;
 let dir: string;
@@ -111,6 +114,11 @@ beforeAll(async () => {
   lab.pairs[REFUSED]!.control.refuseConnections('sqlserver', true);
   await logBackupDuringSeeding(LOG_BACKUP);
   queueBetweenGates(DB_GATE);
+  lab.pairs[PARTITION]!.control.partitionLink(true);
+  const world = lab.pairs[EXPIRING]!.world;
+  const sql = world.instance('SQL01');
+  sql.certificates.find((c) => c.certificateId === sql.endpoint.certificateId)!.expiryDate = world.now() + 10 * 86_400_000;
+  world.touch();
   for (let k = 0; k < 2; k++) lab.pairs[DENIED]!.control.failNext('mi', 'dm_os_wait_stats', 300, 'VIEW SERVER STATE permission was denied on object \'server\', database \'master\'.');
 }, 60_000);
 afterAll(async () => {
@@ -159,6 +167,24 @@ describe('faults', () => {
     const above = r.findings.filter((f) => f.severity !== 'info');
     expect(above.map((f) => f.rule)).toEqual(['mi-facts-incomplete']);
     expect(String(above[0]!.evidence.reason)).toMatch(/waits: .*VIEW SERVER STATE/);
+  });
+});
+
+describe('health and certificates', () => {
+  it('the network cut between the sides: NOT_HEALTHY, with the connect error as evidence', () => {
+    const r = report0().reports.find((x) => x.pair === pairId(PARTITION))!;
+    const above = r.findings.filter((f) => f.severity !== 'info');
+    expect(above.map((f) => f.rule)).toEqual(['link-not-healthy']);
+    expect(above[0]!.evidence).toMatchObject({ 'health (primary)': 'NOT_HEALTHY', 'remote replica': 'DISCONNECTED', 'last connect error': 35206 });
+  });
+
+  it('a certificate expiring within 30 days: a warning with the rotation runbook filled in', () => {
+    const r = report0().reports.find((x) => x.pair === pairId(EXPIRING))!;
+    const above = r.findings.filter((f) => f.severity !== 'info');
+    expect(above.map((f) => [f.rule, f.severity])).toEqual([['cert-expiring', 'warning']]);
+    expect(above[0]!.evidence['days left']).toBeCloseTo(10, 0);
+    expect(above[0]!.runbook).toMatchObject({ runbook: 'certificate-rotation', params: { old_cert: 'SQL01_Link_Cert', endpoint: 'Hadr_endpoint', link: 'SalesLink' } });
+    expect(above[0]!.runbook!.params.expiry).toMatch(/^\d{8}$/);
   });
 });
 

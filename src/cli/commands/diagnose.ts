@@ -35,20 +35,28 @@ export function parseSample(text: string): number {
   return Math.round(ms);
 }
 
-/** The real adapters, loaded only when diagnose runs (plan/validate never pay for mssql or @azure/*). */
-export async function adapterPorts(env: Readonly<Record<string, string | undefined>> = process.env): Promise<DiagnosePorts> {
-  const [{ openSqlTarget }, { openAzureLink }, { azureCredentialFor, createEntraCredential }] = await Promise.all([
-    import('../../adapters/mssql-target.js'),
-    import('../../adapters/arm-link.js'),
-    import('../../adapters/azure-credential.js'),
-  ]);
+/**
+ * The real adapters, loaded only when diagnose runs (plan/validate never pay for mssql or @azure/*).
+ * The ARM client (@azure/arm-sql takes over a second to import) loads only when a target has
+ * `azure:` coordinates — and starts loading at once then, while the first connections are made.
+ */
+export async function adapterPorts(env: Readonly<Record<string, string | undefined>> = process.env, opts: { preloadArm?: boolean } = {}): Promise<DiagnosePorts> {
+  let arm: Promise<[typeof import('../../adapters/arm-link.js'), typeof import('../../adapters/azure-credential.js')]> | undefined;
+  const loadArm = () => (arm ??= Promise.all([import('../../adapters/arm-link.js'), import('../../adapters/azure-credential.js')]));
+  if (opts.preloadArm) void loadArm().catch(() => undefined);
+  // @azure/identity too is loaded only for a target that signs in with Entra ID.
+  const { openSqlTarget } = await import('../../adapters/mssql-target.js');
   return {
     async openSql(config: TargetConfig) {
-      const credential = config.auth.type === 'entra' ? createEntraCredential(config.auth.credential, config.auth.clientId) : await resolvePassword(config, undefined, env);
+      const credential =
+        config.auth.type === 'entra'
+          ? (await import('../../adapters/azure-credential.js')).createEntraCredential(config.auth.credential, config.auth.clientId)
+          : await resolvePassword(config, undefined, env);
       // One connection is enough: the snapshot is one batch, and the fleet bounds concurrency anyway.
       return openSqlTarget(config.role, config, credential, { poolMax: 1, appName: 'agmedic diagnose' });
     },
-    openArm(config: TargetConfig) {
+    async openArm(config: TargetConfig) {
+      const [{ openAzureLink }, { azureCredentialFor }] = await loadArm();
       return openAzureLink(config.role, config.azure!, azureCredentialFor(config.azure!, config.auth, env), { maxRetries: 1 });
     },
     now: () => performance.now(),
@@ -77,7 +85,7 @@ export async function diagnoseCommand(opts: DiagnoseCommandOptions, output: Outp
       `${targetsFile}: no pair of targets to diagnose — name the roles sqlserver and mi, or sqlserver-<id> and mi-<id> for a fleet${ignored.length ? ` (ignored: ${ignored.join(', ')})` : ''}`,
     );
   }
-  const ports = deps.ports ?? (await adapterPorts(env));
+  const ports = deps.ports ?? (await adapterPorts(env, { preloadArm: pairs.some((p) => p.mi?.azure !== undefined || p.sqlserver?.azure !== undefined) }));
   const controller = new AbortController();
   // Every statement of the fleet listens on this one signal.
   setMaxListeners(0, controller.signal);

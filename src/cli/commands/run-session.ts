@@ -5,28 +5,27 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { openAzureLink } from '../../adapters/arm-link.js';
-import { azureCredentialFor, createEntraCredential } from '../../adapters/azure-credential.js';
 import { defaultStateDir, fileJournalStore } from '../../adapters/file-journal.js';
 import { createInquirerPrompter } from '../../adapters/inquirer-prompter.js';
-import { openSqlTarget } from '../../adapters/mssql-target.js';
 import { systemTimers } from '../../adapters/system-timers.js';
 import { defaultAuditLogPath, openAuditLog } from '../../audit/index.js';
 import { buildPlan, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
 import { AgmedicError } from '../../errors.js';
-import type { AzureLink } from '../../ports/azure-link.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Journal, JournalEntry, RunManifest } from '../../ports/journal.js';
 import type { Prompter } from '../../ports/prompter.js';
 import type { Secret } from '../../ports/secret.js';
-import type { SqlTarget } from '../../ports/sql-target.js';
 import type { Timers } from '../../ports/timers.js';
 import { authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
 import { acquireRunLocks, createUnattendedPrompter, executeRun, newRunId, lockAppName, lockResource, wouldPrompt, type RunResult, type WaitProgress } from '../../runtime/index.js';
-import { readTargetsFile, resolvePassword, resolveTargetsPath, type TargetsConfig } from '../../runtime/targets/index.js';
+import { assertLivePlanStillFresh } from '../../runtime/live-plan/index.js';
+import { readTargetsFile, resolveTargetsPath, type TargetsConfig } from '../../runtime/targets/index.js';
+import type { RunTargets } from '../../runtime/types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadUsableRunbook, type Usable } from '../load-and-compile.js';
+import { assertTargetsCover, closeRunTargets, openRunTargets } from '../open-targets.js';
 import type { Output } from '../output.js';
+import type { SavedPlan } from '../read-saved-plan.js';
 import { createProgressRenderer } from './render-progress.js';
 
 /** What tests (and embedders) may replace; every field defaults to the real thing. */
@@ -50,6 +49,11 @@ export interface SessionInput {
   approvalFile?: string;
   trustedKeysFile?: string;
   json: boolean;
+  /**
+   * `agmedic run plan.json`: the saved plan (its runbook and parameters are `usable` and
+   * `rawParameters`); a live plan's fingerprint is checked after the locks, before the journal.
+   */
+  savedPlan?: { path: string; plan: SavedPlan };
   /** Resume: the run's id, manifest and journal. */
   resume?: { manifest: RunManifest; entries: JournalEntry[]; snapshot?: string };
 }
@@ -91,11 +95,7 @@ function resolveValues(usable: Usable, raw: Record<string, string>): Record<stri
 function readTargets(file: string | undefined, usable: Usable): TargetsConfig {
   if (file === undefined) throw new AgmedicError('USAGE', 'a run needs a targets file: -t FILE or AGMEDIC_TARGETS');
   const config = readTargetsFile(file);
-  for (const role of usable.runbook.targets) {
-    if (!config.targets[role]) {
-      throw new AgmedicError('TARGET_MISSING', `the runbook runs on "${role}", which ${file} does not define (it has: ${Object.keys(config.targets).join(', ') || 'none'})`, { details: { role } });
-    }
-  }
+  assertTargetsCover(usable.runbook, config);
   return config;
 }
 
@@ -148,8 +148,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const audit = await openAuditLog({ path: auditFile, clock });
   const resource = lockResource(usable.runbook, values);
   const appName = lockAppName(resource, { runId, operator });
-  const sql: Record<string, SqlTarget> = {};
-  const azure: Record<string, AzureLink> = {};
+  let targets: RunTargets = { sql: {}, azure: {} };
   let journal: Journal | undefined;
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => ac.abort(sig);
@@ -162,13 +161,18 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const withPassword = prompter as Prompter & { password?: (role: string) => Promise<Secret> };
   const askPassword = interactive && !input.unattended && withPassword.password ? (role: string) => withPassword.password!(role) : undefined;
   try {
-    for (const role of roles) {
-      const config = targetsConfig.targets[role]!;
-      const credential = config.auth.type === 'entra' ? createEntraCredential(config.auth.credential, config.auth.clientId) : await resolvePassword(config, askPassword, env);
-      sql[role] = await openSqlTarget(role, config, credential, { appName });
-      if (config.azure) azure[role] = openAzureLink(role, config.azure, azureCredentialFor(config.azure, config.auth, env));
+    targets = await openRunTargets(usable.runbook, targetsConfig, { ...(askPassword ? { askPassword } : {}), env, appName });
+    await acquireRunLocks(targets.sql, resource, runId, ac.signal);
+
+    // A live plan: read the state again (read-only, under the locks) and refuse before the journal
+    // and any change when a fact its route relied on changed.
+    if (input.savedPlan?.plan.live && !input.resume) {
+      if (!input.json) output.err(`agmedic: checking ${input.savedPlan.path} against the current state (read-only)`);
+      await assertLivePlanStillFresh(input.savedPlan.plan, {
+        runbook: usable.runbook, compiled: usable.compiled, plan, values, targets, clock, timers: deps.timers ?? systemTimers,
+        signal: ac.signal, operator, host, runId: `${runId}-freshness`,
+      });
     }
-    await acquireRunLocks(sql, resource, runId, ac.signal);
 
     if (input.resume) journal = await store.open(runId);
     else {
@@ -194,7 +198,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
       compiled: usable.compiled,
       plan,
       values,
-      targets: { sql, azure },
+      targets,
       prompter,
       audit,
       journal,
@@ -223,7 +227,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
     progress?.stop();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    await Promise.allSettled(Object.values(sql).map((t) => t.close()));
+    await closeRunTargets(targets);
     await journal?.close().catch(() => undefined);
     await audit.close().catch(() => undefined);
   }

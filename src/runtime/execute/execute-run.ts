@@ -104,10 +104,17 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
   }
 
   const machine = buildRunMachine(opts.compiled.machine, opts.compiled.delays, rs, runner, track);
+  // createActor computes the initial state — eventless transitions included: the steps whose `when`
+  // is false at the very start are skipped right there — before it returns the actor, so
+  // inspection events arrive before `actor` is assigned. They are kept and replayed once it is.
   let actor: AnyActorRef | undefined;
+  const early: InspectionEvent[] = [];
+  const observe = (ev: InspectionEvent): void => {
+    if (ev.type === '@xstate.microstep' && ev.actorRef === actor) observer.microstep(ev.event as { type: string; error?: unknown }, ev._transitions as never);
+  };
   const inspect = (ev: InspectionEvent): void => {
-    if (ev.type !== '@xstate.microstep' || actor === undefined || ev.actorRef !== actor) return;
-    observer.microstep(ev.event as { type: string; error?: unknown }, ev._transitions as never);
+    if (actor === undefined) early.push(ev);
+    else observe(ev);
   };
   actor = createActor(machine, {
     ...(restored ? { snapshot: restored } : {}),
@@ -115,6 +122,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
     inspect,
   });
   const running = actor;
+  for (const ev of early.splice(0)) observe(ev);
 
   return new Promise<RunResult>((resolve, reject) => {
     let finished = false;
@@ -160,7 +168,9 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       if (code !== undefined) result.code = code;
       const where = step ?? observer.currentStep;
       if (where !== undefined) result.step = where;
-      result.facts = rs.facts;
+      // The machine's context, not rs.facts: that is refreshed only when an actor is invoked, so it
+      // misses what the last query recorded when the run ends without invoking another one.
+      result.facts = ((running.getSnapshot() as AnyMachineSnapshot).context as RunContext | undefined)?.facts ?? rs.facts;
       try {
         recorder.record({ type: 'run-end', runId: opts.runId, outcome, message });
         await opts.journal?.append({ type: 'status', at: opts.clock.now().toISOString(), status: outcome === 'interrupted' ? 'interrupted' : 'finished', outcome, message });

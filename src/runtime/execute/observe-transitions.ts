@@ -61,6 +61,9 @@ export class TransitionObserver {
       const edge = t.meta?.edge ?? 'phase';
       const fromStep = stepOf(from);
       const toStep = stepOf(to);
+      // The machine's first step (or a resumed run's current one) is left before any snapshot
+      // showed it, e.g. skipped by its `when` while the initial state was computed: enter it first.
+      if (fromStep && this.route.length === 0) this.enter(fromStep);
       if (edge === 'skip' && fromStep) {
         const when = this.rs.steps.get(fromStep)?.when;
         const reason = `when is false: ${when ?? ''}`;

@@ -1,8 +1,7 @@
 /**
  * Which facts the route of a live plan depended on, declared by the runbook itself: every fact
  * read by a condition that was evaluated on the route — `when` of each step entered, `expect` of
- * each check that ran, `until` of each wait polled, the `when` of decide choices (the unattended
- * policy), and the `requires` and `bind` values of the step where the plan stops. Evidence shown
+ * each check that ran, the `when` of decide choices (the unattended policy), and the `requires` and `bind` values of the step where the plan stops. Evidence shown
  * at a confirmation (`show`: LSN gaps, commit times) is deliberately not part of it: those values
  * move while the operator reads the plan, and the run re-reads them before asking anyway.
  */
@@ -45,7 +44,9 @@ export function routeConditions(runbook: Runbook, result: RouteFacts): RouteCond
     if (s.when) out.push({ expr: s.when, readBy: `${s.id}.when` });
     if (entry.via === 'skip') continue;
     if (s.check?.expect) out.push({ expr: s.check.expect, readBy: `${s.id}.expect`, query: { step: s.id, roles: onRoles(s.check) } });
-    if (s.wait) out.push({ expr: s.wait.until, readBy: `${s.id}.until`, query: { step: s.id, roles: onRoles(s.wait) } });
+    // A wait's `until` is not a route decision: the run polls until it holds (or times out) whatever
+    // it read at plan time, and what it watches moves by design (seconds since the last commit,
+    // bytes left to seed) — fingerprinting it would make every such plan stale at once.
     s.decide?.choices.forEach((c, i) => {
       if (c.when) out.push({ expr: c.when, readBy: `${s.id}.choices[${i}].when` });
     });

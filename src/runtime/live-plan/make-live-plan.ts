@@ -139,5 +139,7 @@ export async function makeLivePlan(opts: LivePlanOptions): Promise<LivePlan> {
 export async function assertLivePlanStillFresh(saved: Plan & { live?: { fingerprint: LivePlan['live']['fingerprint'] } }, opts: LivePlanOptions): Promise<void> {
   if (!saved.live) return;
   const { result } = await runCheckPass(opts);
+  // Interrupted half-way, the facts are incomplete: that is a stop, not a stale plan.
+  if (result.outcome === 'interrupted') throw new AgmedicError('CANCELLED', `interrupted while checking the plan against the current state; nothing was changed`);
   assertPlanFresh({ parameters: saved.parameters, live: saved.live }, result.facts);
 }

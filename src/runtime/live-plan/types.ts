@@ -43,6 +43,11 @@ export interface LivePlanSection {
   /** Query results by step and role, as JSON (times as ISO strings). */
   facts: Record<string, unknown>;
   fingerprint: PlanFingerprint;
+  /**
+   * Where `agmedic run plan.json` finds the runbook again: an absolute path, or a shipped
+   * runbook's name (set by the CLI; absent: the plan's runbook name, as a shipped runbook).
+   */
+  runbookRef?: string;
 }
 
 export type LivePlan = Plan & { live: LivePlanSection };

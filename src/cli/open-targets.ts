@@ -1,0 +1,76 @@
+/**
+ * Opening a runbook's targets, shared by `run`/`resume` and `plan --live`: every role checked
+ * against the targets file and every credential resolved before the first connection (so a run or
+ * plan that cannot finish opens nothing), then SQL through the mssql adapter and, when the runbook
+ * calls Azure, the link resource through the ARM adapter. Imported only by lazily loaded commands:
+ * it is where the drivers come in.
+ */
+import { openAzureLink } from '../adapters/arm-link.js';
+import { azureCredentialFor, createEntraCredential } from '../adapters/azure-credential.js';
+import { openSqlTarget } from '../adapters/mssql-target.js';
+import { AgmedicError } from '../errors.js';
+import type { AzureLink } from '../ports/azure-link.js';
+import type { SqlTarget } from '../ports/sql-target.js';
+import type { Runbook } from '../runbook/schema.js';
+import { resolvePassword, type PasswordPrompter, type TargetsConfig } from '../runtime/targets/index.js';
+import type { RunTargets } from '../runtime/types.js';
+
+export interface OpenTargetsOptions {
+  /** Asks for a password the environment does not have (interactive runs only). */
+  askPassword?: PasswordPrompter;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The connection's application name (the run lock's holder description). */
+  appName?: string;
+}
+
+const usesAzure = (runbook: Runbook): boolean => runbook.steps.some((s) => s.check?.azure || s.action?.azure || s.verify?.azure || s.wait?.azure);
+
+/**
+ * Throws `TARGET_MISSING` when the targets file lacks a role the runbook uses — before anything
+ * is opened.
+ */
+export function assertTargetsCover(runbook: Runbook, config: TargetsConfig): void {
+  const missing = runbook.targets.find((role) => !config.targets[role]);
+  if (missing !== undefined) {
+    throw new AgmedicError('TARGET_MISSING', `the runbook ${runbook.metadata.name} runs on "${missing}", which ${config.path} does not define (it has: ${Object.keys(config.targets).join(', ') || 'none'})`, {
+      details: { role: missing },
+    });
+  }
+}
+
+/**
+ * Opens every role the runbook uses. A failure closes what was already opened and rethrows (the
+ * adapter's error names the target, the server and the driver's reason).
+ *
+ * @example
+ * const targets = await openRunTargets(usable.runbook, readTargetsFile(path), { appName });
+ * try { … } finally { await closeRunTargets(targets); }
+ */
+export async function openRunTargets(runbook: Runbook, config: TargetsConfig, opts: OpenTargetsOptions = {}): Promise<RunTargets> {
+  const env = opts.env ?? process.env;
+  assertTargetsCover(runbook, config);
+  const credentials = new Map<string, Awaited<ReturnType<typeof resolvePassword>> | ReturnType<typeof createEntraCredential>>();
+  for (const role of runbook.targets) {
+    const t = config.targets[role]!;
+    credentials.set(role, t.auth.type === 'entra' ? createEntraCredential(t.auth.credential, t.auth.clientId) : await resolvePassword(t, opts.askPassword, env));
+  }
+  const azureToo = usesAzure(runbook);
+  const sql: Record<string, SqlTarget> = {};
+  const azure: Record<string, AzureLink> = {};
+  try {
+    for (const role of runbook.targets) {
+      const t = config.targets[role]!;
+      sql[role] = await openSqlTarget(role, t, credentials.get(role)!, opts.appName === undefined ? {} : { appName: opts.appName });
+      if (t.azure && azureToo) azure[role] = openAzureLink(role, t.azure, azureCredentialFor(t.azure, t.auth, env));
+    }
+  } catch (err) {
+    await closeRunTargets({ sql, azure });
+    throw err;
+  }
+  return { sql, azure };
+}
+
+/** Closes every SQL connection (which also releases a run's session-owned locks); never throws. */
+export async function closeRunTargets(targets: RunTargets): Promise<void> {
+  await Promise.allSettled(Object.values(targets.sql).map((t) => t.close()));
+}
