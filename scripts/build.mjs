@@ -29,7 +29,7 @@ await build({
   banner: { js: "import { createRequire as __agmedicCreateRequire } from 'node:module'; const require = __agmedicCreateRequire(import.meta.url);" },
   // Minified: V8 parses less text at every start (cold start is a product number); the linked
   // source maps keep stack traces readable with --enable-source-maps.
-  minify: true,
+  minify: !process.env.AGMEDIC_NO_MINIFY,
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   define: { __AGMEDIC_VERSION__: JSON.stringify(version) },

@@ -1,9 +1,9 @@
 /**
  * The run journal on disk: `<state dir>/runs/<RUN_ID>/` holds `manifest.json`, `journal.jsonl`
- * (one fsync'd line per intent, outcome or status) and `snapshot.json` (replaced atomically by
- * write + rename). Directories are 0700 and files 0600: a journal names servers and statements.
+ * (one fsync'd line per intent, outcome or status), `snapshot.json` (replaced atomically by
+ * write + rename) and `facts.jsonl` (query results, appended as they are recorded). Directories are 0700 and files 0600: a journal names servers and statements.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,10 @@ class FileJournal implements Journal {
     renameSync(tmp, file);
   }
 
+  appendFacts(lines: string): void {
+    appendFileSync(join(this.location, 'facts.jsonl'), lines, { mode: 0o600 });
+  }
+
   async read(): Promise<JournalState> {
     return readJournalDir(this.runId, this.location);
   }
@@ -77,7 +81,8 @@ async function readJournalDir(runId: string, dir: string): Promise<JournalState>
     }
   }
   const snapshot = await readFile(join(dir, 'snapshot.json'), 'utf8').catch(() => undefined);
-  return { manifest, entries, ...(snapshot === undefined ? {} : { snapshot }) };
+  const facts = await readFile(join(dir, 'facts.jsonl'), 'utf8').catch(() => undefined);
+  return { manifest, entries, ...(snapshot === undefined ? {} : { snapshot }), ...(facts === undefined ? {} : { facts }) };
 }
 
 /**

@@ -6,6 +6,7 @@
  * A failed write leaves the sink failed: every later append rejects with `AUDIT_WRITE`, because
  * the runtime must not go on acting once it can no longer prove what it did.
  */
+import { writeSync } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -35,6 +36,8 @@ export interface OpenAuditLogOptions {
 }
 
 const MAX_HOLD_MS = 100;
+/** How long the sink may sit idle before it lets the lock go (see `#holdLock`). */
+const IDLE_RELEASE_MS = 20;
 
 interface Pending {
   event: AuditEvent;
@@ -86,7 +89,8 @@ export class FileAuditSink implements AuditSink {
   readonly #lockPath: string;
   #release: (() => Promise<void>) | undefined;
   #lockedAt = 0;
-  #releaseScheduled = false;
+  #releaseTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastWrite = 0;
   // Where this process believes the chain ends; re-read whenever the file size says otherwise.
   #size = -1;
   #seq = 0;
@@ -138,6 +142,8 @@ export class FileAuditSink implements AuditSink {
     try {
       if (!this.#failure) await this.#fh.sync();
     } finally {
+      if (this.#releaseTimer !== undefined) clearTimeout(this.#releaseTimer);
+      this.#releaseTimer = undefined;
       await this.#releaseLock();
       await this.#fh.close();
     }
@@ -207,9 +213,11 @@ export class FileAuditSink implements AuditSink {
     }
   }
 
-  // The lock is kept while appends keep coming (a run awaiting each append would otherwise pay
-  // four file-system calls per record) and let go as soon as the sink is idle for one turn of the
-  // event loop, or after maxHoldMs so another process appending to the same file gets its turn.
+  // The lock is kept while appends keep coming and let go once the sink has been idle for
+  // IDLE_RELEASE_MS, or after MAX_HOLD_MS so another process appending to the same file gets its
+  // turn. A run appends a few records per step with a statement's round trip in between: letting
+  // go at every idle turn of the event loop cost it five file-system calls per step (create, write
+  // and close the lock file, stat the log, unlink) — most of the engine's per-step overhead.
   async #holdLock(): Promise<void> {
     if (this.#release && Date.now() - this.#lockedAt > MAX_HOLD_MS) await this.#releaseLock();
     if (this.#release) return;
@@ -225,12 +233,16 @@ export class FileAuditSink implements AuditSink {
   }
 
   #scheduleRelease(): void {
-    if (!this.#release || this.#releaseScheduled) return;
-    this.#releaseScheduled = true;
-    setImmediate(() => {
-      this.#releaseScheduled = false;
-      if (!this.#writing) void this.#releaseLock();
-    });
+    this.#lastWrite = Date.now();
+    if (!this.#release || this.#releaseTimer !== undefined) return;
+    const check = (): void => {
+      this.#releaseTimer = undefined;
+      if (!this.#release || this.#writing) return; // the drain schedules the next check
+      const idle = Date.now() - this.#lastWrite;
+      if (idle >= IDLE_RELEASE_MS) void this.#releaseLock();
+      else this.#releaseTimer = setTimeout(check, IDLE_RELEASE_MS - idle);
+    };
+    this.#releaseTimer = setTimeout(check, IDLE_RELEASE_MS);
   }
 
   async #writeBatch(batch: Pending[]): Promise<void> {
@@ -243,11 +255,10 @@ export class FileAuditSink implements AuditSink {
       prev = hash;
     }
     const bytes = Buffer.from(lines.join(''), 'utf8');
+    // A synchronous write into the page cache takes microseconds; the thread-pool round trip of an
+    // asynchronous one costs a run more than that at every step. Durability is `sync()`'s job.
     let written = 0;
-    while (written < bytes.length) {
-      const { bytesWritten } = await this.#fh.write(bytes, written, bytes.length - written, null);
-      written += bytesWritten;
-    }
+    while (written < bytes.length) written += writeSync(this.#fh.fd, bytes, written, bytes.length - written, null);
     this.#seq = seq;
     this.#prev = prev;
     this.#size += bytes.length;

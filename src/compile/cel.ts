@@ -166,6 +166,38 @@ export function referencedFacts(expr: string): FactRef[] {
 }
 
 /**
+ * The facts (`facts.<step>`, `facts['step']`) an expression reads, when that is all it does with
+ * `facts`; `undefined` when it uses `facts` otherwise (a dynamic key, `size(facts)`, a macro over
+ * it) or does not parse. The runtime hands CEL only these facts: converting every fact of a long
+ * run for every guard would make each step slower than the last.
+ *
+ * @example
+ * staticFactNames("facts.roles.mi[0].role == 'PRIMARY'") // ['roles']
+ * staticFactNames('size(facts) > 2')                      // undefined
+ */
+export function staticFactNames(expr: string): string[] | undefined {
+  const ast = astOf(expr);
+  if (!ast) return undefined;
+  const names = new Set<string>();
+  const bases = new Set<ASTNode>();
+  walk(ast, (node) => {
+    const m = member(node);
+    if (m && m.base.op === 'id' && m.base.args === 'facts') {
+      names.add(m.name);
+      bases.add(m.base);
+    }
+  });
+  let other = false;
+  walk(ast, (node) => {
+    if (node.op === 'id' && node.args === 'facts' && !bases.has(node)) other = true;
+  });
+  // `walk` does not descend into a unary operator's operand (`!facts.x…`): a `facts` it never
+  // reached must keep every fact in scope rather than hide the ones that expression reads.
+  const mentions = expr.match(/\bfacts\b/g)?.length ?? 0;
+  return other || mentions > bases.size ? undefined : [...names];
+}
+
+/**
  * Every `params.<name>` an expression reads.
  *
  * @example

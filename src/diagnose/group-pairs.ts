@@ -4,19 +4,10 @@
  * `<id>-sqlserver` / `<id>-mi`. Roles sharing an id form a pair; other roles are left out.
  */
 import type { TargetConfig } from '../ports/sql-target.js';
+import { pairRole } from '../runtime/targets/select-pair.js';
 import type { PairSpec } from './gather-pair-facts.js';
 
-const SUFFIXED = /^(sqlserver|mi)(?:-(.+))?$/;
-const PREFIXED = /^(.+)-(sqlserver|mi)$/;
-
-/** `{ kind, id }` for a role that names one side of a pair, else undefined. */
-export function pairRole(role: string): { kind: 'sqlserver' | 'mi'; id: string } | undefined {
-  const s = SUFFIXED.exec(role);
-  if (s) return { kind: s[1] as 'sqlserver' | 'mi', id: s[2] ?? '' };
-  const p = PREFIXED.exec(role);
-  if (p) return { kind: p[2] as 'sqlserver' | 'mi', id: p[1]! };
-  return undefined;
-}
+export { pairRole };
 
 /**
  * Groups the targets into pairs, in natural order of their ids ('' first, then 2 before 10).

@@ -74,6 +74,8 @@ export interface JournalState {
   entries: JournalEntry[];
   /** The last persisted snapshot (opaque text written by the runtime), if any. */
   snapshot?: string;
+  /** The facts log (opaque lines written by the runtime with `appendFacts`), if any. */
+  facts?: string;
 }
 
 /**
@@ -87,6 +89,12 @@ export interface Journal {
   append(entry: JournalEntry): Promise<void>;
   /** Replaces the stored snapshot atomically (write + rename); durable when `durable` is set. */
   saveSnapshot(snapshot: string, opts?: { durable?: boolean }): void;
+  /**
+   * Appends lines to the run's facts log (not fsync'd, like the snapshot). The runtime journals
+   * each query result once, as it is recorded, and keeps facts out of the snapshot: a snapshot
+   * carrying every fact would grow with the run and be rewritten at every step.
+   */
+  appendFacts(lines: string): void;
   read(): Promise<JournalState>;
   close(): Promise<void>;
 }

@@ -83,7 +83,7 @@ export interface ExecuteOptions {
   /** Written to the run-start record of an unattended run. */
   approval?: { keyId: string; approver: string; expiresAt: string };
   /** Continue a run from its journal (`agmedic resume`). */
-  resume?: { snapshot: string; entries: readonly JournalEntry[] };
+  resume?: { snapshot: string; entries: readonly JournalEntry[]; /** The facts log (`Journal.appendFacts`). */ facts?: string };
   onProgress?: (progress: WaitProgress) => void;
   onNotice?: (notice: RunNotice) => void;
 }

@@ -62,7 +62,7 @@ describe('plan --live on split brain', () => {
     const { live } = plan;
     // The whole route, with the parameter guards skipped while the initial state was computed.
     const route = live.route.map((e) => [e.step, e.via ?? '■']);
-    expect(route.slice(0, 11)).toEqual([
+    expect(route.slice(0, 9)).toEqual([
       ['need_backup_path', 'skip'],
       ['need_backup_url', 'skip'],
       ['roles', 'next'],
@@ -78,7 +78,7 @@ describe('plan --live on split brain', () => {
     // runs), so the route stops before the backup at the latest.
     const stop = live.stoppedAt!.step;
     expect(route.at(-1)).toEqual([stop, '■']);
-    expect(route.slice(11).map(([step]) => step)).not.toContain('backup_sqlserver');
+    expect(route.slice(9).map(([step]) => step)).not.toContain('backup_sqlserver');
     expect(live.route.find((e) => e.step === 'branch')?.choice).toMatchObject({ next: 'keep_mi_guard', index: 0 });
     expect(live.outcome).toBe('stopped');
     expect(stop).toMatch(/sqlserver$/);

@@ -84,7 +84,9 @@ describe('SIGKILL, then resume', () => {
 
   test('killed mid-destructive-statement: in doubt, verify decides, the statement reaches the lab once', async () => {
     const { child, lab } = await startRun();
-    await until('step demote to start', () => startsOf(lab.home, 'demote'));
+    // Slowed down from the step before: set only once demote started, the delay could come after
+    // the demotion was already answered (its re-check and statement are a few ms on a quick machine).
+    await until('step settle to start', () => startsOf(lab.home, 'settle'));
     lab.lab.control.delayStatements('sqlserver', 5000);
     const runId = runIdOf(lab.home);
     await until('the demotion intent', () => journalText(lab.home, runId).includes('"type":"intent"'));

@@ -54,7 +54,7 @@ describe('guided run through the Prompter port', () => {
     expect(roleQuery).toMatchObject({ parameters: { link: 'SalesLink' } });
     // The journal: intent then outcome for the destructive statement, and a snapshot.
     const runDir = join(rl.home, 'runs', result.runId);
-    expect(readdirSync(runDir).sort()).toEqual(['journal.jsonl', 'manifest.json', 'snapshot.json']);
+    expect(readdirSync(runDir).sort()).toEqual(['facts.jsonl', 'journal.jsonl', 'manifest.json', 'snapshot.json']);
   });
 
   test('skip: the destructive step is never sent; the run goes on to the next step', async () => {

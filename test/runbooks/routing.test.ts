@@ -43,9 +43,18 @@ describe('split-brain-recovery', () => {
 
   it('keep=managedInstance: backs up SQL Server first (tail of the log), then demotes SQL Server', () => {
     const p = params({ keep: 'managedInstance', backup_path: 'D:\\Backup\\Sales_tail.trn' });
-    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }).at(-1)).toBe('backup_sqlserver');
+    // First the operator stops the application's writes; the runbook then checks SQL Server stays quiet.
+    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }).at(-1)).toBe('stop_writes_sqlserver');
+    expect(step(rb, 'stop_writes_sqlserver').decide!.choices.map((c) => c.next)).toEqual(['commit_before_sqlserver', 'stopped_unchanged']);
+    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }, 'commit_before_sqlserver').at(-1)).toBe('quiet_sqlserver');
+    const quiet = step(rb, 'commit_after_sqlserver').check!.expect!;
+    const before = { commit_before_sqlserver: { sqlserver: [{ last_commit: '2025-06-03T02:30:10.200' }] } };
+    expect(evalCel(quiet, { params: p, facts: before, rows: [{ last_commit: '2025-06-03T02:30:10.200' }] })).toBe(true);
+    expect(evalCel(quiet, { params: p, facts: before, rows: [{ last_commit: '2025-06-03T02:30:21.400' }] })).toBe(false);
+    expect(step(rb, 'commit_after_sqlserver').onFail).toBe('writes_running');
+    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }, 'commit_after_sqlserver').at(-1)).toBe('backup_sqlserver');
     const backedUp = facts('PRIMARY', 'PRIMARY', { sqlserver_backup: { sqlserver: [{ backup_set_id: 7 }] } });
-    expect(walk(rb, { params: p, facts: backedUp }).at(-1)).toBe('demote_sqlserver');
+    expect(walk(rb, { params: p, facts: backedUp }, 'commit_after_sqlserver').at(-1)).toBe('demote_sqlserver');
     expect(evalCel(step(rb, 'demote_sqlserver').requires!, { params: p, facts: backedUp })).toBe(true);
     // the world changed: the MI is no longer PRIMARY → the demotion is refused
     expect(evalCel(step(rb, 'demote_sqlserver').requires!, { params: p, facts: { ...backedUp, roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } } })).toBe(false);
@@ -55,9 +64,10 @@ describe('split-brain-recovery', () => {
 
   it('keep=sqlserver: copy-only backup on the managed instance, then demotes the managed instance', () => {
     const p = params({ keep: 'sqlserver', backup_url: 'https://lab.blob.core.windows.net/c/Sales.bak' });
-    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }).at(-1)).toBe('backup_mi');
+    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }).at(-1)).toBe('stop_writes_mi');
+    expect(walk(rb, { params: p, facts: facts('PRIMARY', 'PRIMARY') }, 'commit_after_mi').at(-1)).toBe('backup_mi');
     const backedUp = facts('PRIMARY', 'PRIMARY', { mi_backup: { mi: [{ backup_set_id: 3 }] } });
-    expect(walk(rb, { params: p, facts: backedUp }).at(-1)).toBe('demote_mi');
+    expect(walk(rb, { params: p, facts: backedUp }, 'commit_after_mi').at(-1)).toBe('demote_mi');
   });
 
   it('resumes at the planned failover when a previous run demoted the side already', () => {

@@ -41,7 +41,7 @@ export async function resumeCommand(runId: string, opts: ResumeOptions, output: 
       ...(manifest.approvalFile === undefined ? {} : { approvalFile: manifest.approvalFile }),
       ...(manifest.trustedKeysFile === undefined ? {} : { trustedKeysFile: manifest.trustedKeysFile }),
       json: opts.json ?? false,
-      resume: { manifest, entries, ...(state.snapshot === undefined ? {} : { snapshot: state.snapshot }) },
+      resume: { manifest, entries, ...(state.snapshot === undefined ? {} : { snapshot: state.snapshot }), ...(state.facts === undefined ? {} : { facts: state.facts }) },
     },
     output,
     deps,

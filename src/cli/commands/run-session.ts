@@ -55,7 +55,7 @@ export interface SessionInput {
    */
   savedPlan?: { path: string; plan: SavedPlan };
   /** Resume: the run's id, manifest and journal. */
-  resume?: { manifest: RunManifest; entries: JournalEntry[]; snapshot?: string };
+  resume?: { manifest: RunManifest; entries: JournalEntry[]; snapshot?: string; facts?: string };
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -209,7 +209,9 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
       operator: prompter.operator,
       host,
       ...(approvalAudit ? { approval: approvalAudit } : {}),
-      ...(input.resume?.snapshot === undefined ? {} : { resume: { snapshot: input.resume.snapshot, entries: input.resume.entries } }),
+      ...(input.resume?.snapshot === undefined
+        ? {}
+        : { resume: { snapshot: input.resume.snapshot, entries: input.resume.entries, ...(input.resume.facts === undefined ? {} : { facts: input.resume.facts }) } }),
       ...(progress ? { onProgress: (p: WaitProgress) => progress.update(p), onNotice: progress.notice } : {}),
     });
     progress?.stop();

@@ -3,7 +3,7 @@
  * "must hold on every target" rule of `expect`/`until`. A CEL evaluation error counts as false and
  * is reported to the caller, never thrown into xstate.
  */
-import { evaluateCel } from '../../compile/cel.js';
+import { evaluateCel, staticFactNames } from '../../compile/cel.js';
 import type { ParamValue } from '../../compile/types.js';
 
 /** What an SQL/Azure query returned, by target role (SQL: rows; Azure: the response body). */
@@ -30,10 +30,28 @@ function scopeFor(out: QueryOutput, role: string, params: Record<string, ParamVa
   };
 }
 
+const factNames = new Map<string, string[] | null>();
+
+/** The scope with only the facts `expr` reads (all of them when it reads `facts` dynamically). */
+function narrowed(expr: string, scope: Record<string, unknown>): Record<string, unknown> {
+  const facts = scope.facts as Record<string, unknown> | undefined;
+  if (facts === undefined || facts === null || typeof facts !== 'object') return scope;
+  let names = factNames.get(expr);
+  if (names === undefined) {
+    names = staticFactNames(expr) ?? null;
+    if (factNames.size > 10_000) factNames.clear();
+    factNames.set(expr, names);
+  }
+  if (names === null) return scope;
+  const some: Record<string, unknown> = {};
+  for (const n of names) if (Object.hasOwn(facts, n)) some[n] = facts[n];
+  return { ...scope, facts: some };
+}
+
 /** `expr` evaluates to true (a bool), else false; errors go to `onError`. */
 export function holds(expr: string, scope: Record<string, unknown>, onError?: CelFailure): boolean {
   try {
-    return evaluateCel(expr, scope) === true;
+    return evaluateCel(expr, narrowed(expr, scope)) === true;
   } catch (err) {
     onError?.(expr, err);
     return false;
@@ -50,7 +68,7 @@ export function holdsOnEveryTarget(expr: string, out: QueryOutput, params: Recor
 /** A value (bind, show, progress): undefined on error. */
 export function valueOf(expr: string, scope: Record<string, unknown>, onError?: CelFailure): unknown {
   try {
-    return evaluateCel(expr, scope);
+    return evaluateCel(expr, narrowed(expr, scope));
   } catch (err) {
     onError?.(expr, err);
     return undefined;

@@ -16,7 +16,7 @@ import { Recorder } from './recorder.js';
 import { settleInDoubt } from './settle-in-doubt.js';
 import type { QueryPhase, RunState } from './run-state.js';
 import { QueryRunner } from './send-query.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { decodeRunSnapshot, encodeFactLines, encodeRunSnapshot } from './snapshot-codec.js';
 
 /** Read-only phases persist the snapshot at most this often; see `persist`. */
 const PERSIST_EVERY_MS = 250;
@@ -93,9 +93,20 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
   });
 
   let restored: AnyMachineSnapshot | undefined;
+  // The facts log's position: every fact up to it is on disk (see `persist`).
+  let factSeq = 0;
+  let journalledFacts: Record<string, unknown> = {};
   if (opts.resume) {
-    restored = decodeSnapshot(opts.resume.snapshot) as AnyMachineSnapshot;
+    try {
+      const decoded = decodeRunSnapshot(opts.resume.snapshot, opts.resume.facts);
+      restored = decoded.snapshot as AnyMachineSnapshot;
+      factSeq = decoded.factSeq;
+    } catch (err) {
+      return finishEarly(new AgmedicError('INTERNAL', `cannot restore run ${opts.runId} from its journal: ${(err as Error).message}`, { cause: err }));
+    }
     rs.facts = (restored.context as RunContext).facts;
+    // A snapshot that carried its facts itself (written before the facts log) has them all to write.
+    if (factSeq > 0) journalledFacts = rs.facts;
     try {
       restored = await settleInDoubt(rs, runner, restored, opts.signal, result.inDoubt);
     } catch (err) {
@@ -149,7 +160,18 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       }
       lastPersist = now;
       try {
-        opts.journal.saveSnapshot(encodeSnapshot(running.getPersistedSnapshot()));
+        // Facts go to the facts log once each, as they are recorded, and stay out of the snapshot:
+        // the snapshot stays small, and a step costs the same at the end of a long run as at its start.
+        const snap = running.getSnapshot() as AnyMachineSnapshot;
+        const context = snap.context as RunContext;
+        if (context.facts !== journalledFacts) {
+          const lines = encodeFactLines(journalledFacts, context.facts, factSeq);
+          if (lines.text) opts.journal.appendFacts(lines.text);
+          factSeq = lines.seq;
+          journalledFacts = context.facts;
+        }
+        const persisted = machine.getPersistedSnapshot({ ...snap, context: { ...context, facts: {} } } as AnyMachineSnapshot);
+        opts.journal.saveSnapshot(encodeRunSnapshot(persisted, factSeq));
       } catch (err) {
         void finish('failed', `cannot persist the run's snapshot: ${(err as Error).message}`, 'INTERNAL');
       }
@@ -163,6 +185,9 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       opts.signal.removeEventListener('abort', onAbort);
       running.stop();
       await Promise.allSettled([...inflight]);
+      // A lost connection leaves the step's effect unknown: the run stays resumable (verify settles it).
+      const resumable = outcome === 'interrupted' || code === 'CONNECT_FAILED';
+      if (code === 'CONNECT_FAILED') message = `${message}; the run can continue: agmedic resume ${opts.runId}`;
       result.outcome = outcome;
       result.message = message;
       if (code !== undefined) result.code = code;
@@ -173,7 +198,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       result.facts = ((running.getSnapshot() as AnyMachineSnapshot).context as RunContext | undefined)?.facts ?? rs.facts;
       try {
         recorder.record({ type: 'run-end', runId: opts.runId, outcome, message });
-        await opts.journal?.append({ type: 'status', at: opts.clock.now().toISOString(), status: outcome === 'interrupted' ? 'interrupted' : 'finished', outcome, message });
+        await opts.journal?.append({ type: 'status', at: opts.clock.now().toISOString(), status: resumable ? 'interrupted' : 'finished', outcome, message });
         await recorder.sync();
         resolve(result);
       } catch (err) {
@@ -319,8 +344,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
 
   async function finishEarly(err: unknown): Promise<RunResult> {
     const code = isAgmedicError(err) ? err.code : 'INTERNAL';
-    const interrupted = opts.signal.aborted;
-    const outcome: RunOutcome = interrupted ? 'interrupted' : 'failed';
+    const interrupted = opts.signal.aborted || code === 'CONNECT_FAILED';
+    const outcome: RunOutcome = opts.signal.aborted ? 'interrupted' : 'failed';
     const message = err instanceof Error ? err.message : String(err);
     result.outcome = outcome;
     result.message = message;

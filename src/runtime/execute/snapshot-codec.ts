@@ -39,3 +39,68 @@ export function decodeSnapshot(text: string): unknown {
     return v;
   });
 }
+
+/** One line of the facts log: the `seq`-th fact recorded, a step's query results by role. */
+interface FactLine {
+  seq: number;
+  step: string;
+  value: unknown;
+}
+
+/** A persisted snapshot without its facts, and how many lines of the facts log belong to it. */
+interface RunSnapshotEnvelope {
+  runSnapshot: 2;
+  factSeq: number;
+  snapshot: unknown;
+}
+
+/**
+ * Facts-log lines for the facts that are new or changed since `before` (by identity: the machine
+ * replaces a fact, never mutates one), numbered from `seq + 1`.
+ *
+ * @example
+ * const { text, seq } = encodeFactLines(before, now, 7); // text: '{"seq":8,"step":"roles",…}\n'
+ */
+export function encodeFactLines(before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, seq: number): { text: string; seq: number } {
+  let text = '';
+  for (const step of Object.keys(now)) {
+    if (now[step] === before[step] && Object.hasOwn(before, step)) continue;
+    text += `${encodeSnapshot({ seq: ++seq, step, value: now[step] } satisfies FactLine)}\n`;
+  }
+  return { text, seq };
+}
+
+/** The snapshot file's text: the persisted snapshot (facts left out) and the facts-log position. */
+export function encodeRunSnapshot(persisted: unknown, factSeq: number): string {
+  return encodeSnapshot({ runSnapshot: 2, factSeq, snapshot: persisted } satisfies RunSnapshotEnvelope);
+}
+
+/**
+ * The snapshot with its facts rebuilt from the facts log: lines 1‥factSeq, the last line written
+ * for each number winning (a run killed after appending facts but before saving its snapshot
+ * leaves lines the resumed run numbers again). A snapshot written before the facts log existed
+ * carries its facts itself. Throws when a line the snapshot counts on is missing.
+ */
+export function decodeRunSnapshot(text: string, factsLog: string | undefined): { snapshot: unknown; factSeq: number } {
+  const decoded = decodeSnapshot(text) as Partial<RunSnapshotEnvelope> | null;
+  if (!decoded || decoded.runSnapshot !== 2) return { snapshot: decoded, factSeq: 0 };
+  const factSeq = decoded.factSeq ?? 0;
+  const bySeq = new Map<number, FactLine>();
+  for (const line of (factsLog ?? '').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const f = decodeSnapshot(line) as FactLine;
+      if (f.seq <= factSeq) bySeq.set(f.seq, f);
+    } catch {
+      // A torn last line: never counted by a snapshot.
+    }
+  }
+  const facts: Record<string, unknown> = {};
+  for (let seq = 1; seq <= factSeq; seq++) {
+    const f = bySeq.get(seq);
+    if (!f) throw new Error(`the facts log lacks fact #${seq} of ${factSeq}`);
+    facts[f.step] = f.value;
+  }
+  const snap = decoded.snapshot as { context?: Record<string, unknown> };
+  return { snapshot: { ...snap, context: { ...snap.context, facts } }, factSeq };
+}

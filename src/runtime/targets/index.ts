@@ -10,3 +10,4 @@ export { parseTargets, readTargetsFile, resolveTargetsPath, TARGETS_ENV } from '
 export { parseConnectionString, type ConnectionStringParts } from './parse-connection-string.js';
 export { resolvePassword, type PasswordPrompter } from './resolve-password.js';
 export type * from './types.js';
+export { pairRole, selectPair } from './select-pair.js';

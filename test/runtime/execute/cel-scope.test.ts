@@ -1,0 +1,42 @@
+/**
+ * CEL for the running machine sees only the facts an expression reads (so a guard's cost does not
+ * grow with the run), with the same results as over every fact.
+ */
+import { describe, expect, test } from 'vitest';
+import { staticFactNames } from '../../../src/compile/cel.js';
+import { holds, valueOf } from '../../../src/runtime/execute/cel-scope.js';
+
+const facts = { roles: { mi: [{ role: 'PRIMARY' }] }, other: { sqlserver: [{ n: 1 }] }, third: { mi: [] } };
+
+describe('staticFactNames', () => {
+  test.each([
+    ["facts.roles.mi[0].role == 'PRIMARY'", ['roles']],
+    ["has(facts.roles) && facts['other'].sqlserver.size() == 1", ['roles', 'other']],
+    ['params.x == 1', []],
+    ['size(facts) == 3', undefined],
+    ['facts.all(k, k != "")', undefined],
+    ['facts[params.step] != null', undefined],
+    ['this is not CEL (', undefined],
+  ])('%s', (expr, names) => {
+    expect(staticFactNames(expr)).toEqual(names);
+  });
+});
+
+describe('holds/valueOf over the facts an expression reads', () => {
+  test.each([
+    ["facts.roles.mi[0].role == 'PRIMARY'", true],
+    ['has(facts.missing)', false],
+    ['!has(facts.missing) && has(facts.third)', true],
+    ['size(facts) == 3', true],
+    ['facts.all(k, k != "")', true],
+  ])('%s → %s', (expr, want) => {
+    expect(holds(expr, { params: {}, facts })).toBe(want);
+  });
+
+  test('a value, and an error for a fact that is not there', () => {
+    expect(valueOf('facts.other.sqlserver[0].n + 1', { params: {}, facts })).toBe(2);
+    const errors: string[] = [];
+    expect(valueOf('facts.missing.mi', { params: {}, facts }, (e) => errors.push(e))).toBeUndefined();
+    expect(errors).toEqual(['facts.missing.mi']);
+  });
+});
