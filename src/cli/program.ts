@@ -152,8 +152,8 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
   program
     .command('run')
     .description('run a runbook against its targets: guided at a terminal, or --unattended with a signed approval')
-    .argument('<runbook>', 'a runbook file or the name of a shipped runbook')
-    .option('-p, --param <name=value>', 'a runbook parameter (repeatable)', collect, [])
+    .argument('<runbook>', 'a runbook file, the name of a shipped runbook, or a plan saved by agmedic plan --out plan.json')
+    .option('-p, --param <name=value>', 'a runbook parameter (repeatable; not with a plan, which carries its own)', collect, [])
     .option('-t, --targets <file>', 'targets file (default $AGMEDIC_TARGETS)')
     .option('--unattended', 'never prompt; needs --approval (a signed approval covering this run)')
     .option('--approval <file>', 'the signed approval for --unattended (agmedic approve)')
@@ -167,8 +167,9 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
 Examples:
   $ agmedic run split-brain-recovery -p link=SalesLink -p keep=managedInstance -p backup_path='D:\\Backup\\s.trn' -t targets.yaml
   $ agmedic run link-failover -p link=SalesLink -t targets.yaml --unattended --approval nightly.approval.json --json
+  $ agmedic run plan.json -t targets.yaml     # a live plan: refused (exit 4) if the state it relied on changed
 
-Exit codes: 0 fixed or nothing to do · 4 refused (no terminal, lock held, runbook refused) · 5 failed ·
+Exit codes: 0 fixed or nothing to do · 4 refused (no terminal, lock held, runbook refused, stale plan, runbook changed since the plan) · 5 failed ·
 6 aborted or interrupted (Ctrl-C; agmedic resume RUN_ID) · 7 target unreachable · 10–15 approval refused.`,
     )
     .action(act(async (runbook, opts) => (await import('./commands/run.js')).runCommand(runbook, opts, output)));
@@ -204,6 +205,14 @@ Exit codes: 0 nothing critical · 9 at least one critical finding (an unreachabl
 1 invalid rules or targets file · 2 usage.`,
     )
     .action(act(async (opts) => (await import('./commands/diagnose.js')).diagnoseCommand(opts, output)));
+
+  program
+    .command('demo')
+    .description('the lab in split brain: plan --live, then recovery (guided at a terminal, unattended under a demo approval otherwise), verified')
+    .option('--speed <n>', 'simulated seconds per real second in the lab', '100')
+    .option('--unattended', 'run the recovery unattended even at a terminal')
+    .addHelpText('after', '\nExamples:\n  $ agmedic demo\n  $ CI=true agmedic demo --speed 200')
+    .action(act(async (opts) => (await import('./commands/demo.js')).demoCommand(opts, output)));
 
   program
     .command('estimate-seeding')

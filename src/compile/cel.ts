@@ -238,7 +238,8 @@ export function fromCelValue(v: unknown): unknown {
   return out;
 }
 
-const evalEnvs = new Map<string, Environment>();
+/** Per set of variable names: the environment, and its parsed programs (parse once, evaluate often). */
+const evalEnvs = new Map<string, { env: Environment; programs: Map<string, ReturnType<Environment['parse']>> }>();
 
 /**
  * Evaluates `expr` against plain JS values (the runtime calls this for guards). Variables not
@@ -251,13 +252,21 @@ const evalEnvs = new Map<string, Environment>();
 export function evaluateCel(expr: string, context: Record<string, unknown>): unknown {
   const names = Object.keys(context).sort();
   const key = names.join(',');
-  let env = evalEnvs.get(key);
-  if (!env) {
-    env = new Environment(OPTIONS);
+  let cached = evalEnvs.get(key);
+  if (!cached) {
+    const env = new Environment(OPTIONS);
     for (const n of names) env.registerVariable(n, 'dyn');
-    evalEnvs.set(key, env);
+    cached = { env, programs: new Map() };
+    evalEnvs.set(key, cached);
+  }
+  // A run evaluates the same few guards at every step; parsing dominated their cost.
+  let program = cached.programs.get(expr);
+  if (!program) {
+    program = cached.env.parse(expr);
+    if (cached.programs.size > 10_000) cached.programs.clear();
+    cached.programs.set(expr, program);
   }
   const converted: Record<string, unknown> = {};
   for (const n of names) converted[n] = toCelValue(context[n]);
-  return fromCelValue(env.evaluate(expr, converted));
+  return fromCelValue(program(converted));
 }

@@ -43,6 +43,8 @@ export interface RunStartEvent extends EventBase {
   targets: Array<{ name: string; server: string }>;
   /** Which signed approval allowed an unattended run. */
   approval?: { keyId: string; approver: string; expiresAt: string };
+  /** `agmedic run plan.json`: the plan run, and the fingerprint found fresh before anything changed. */
+  plan?: { file: string; fingerprint?: string };
 }
 
 /** One T-SQL batch sent to a target, with its outcome. */

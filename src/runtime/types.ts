@@ -82,6 +82,8 @@ export interface ExecuteOptions {
   host: string;
   /** Written to the run-start record of an unattended run. */
   approval?: { keyId: string; approver: string; expiresAt: string };
+  /** Written to the run-start record of `agmedic run plan.json`. */
+  fromPlan?: { file: string; fingerprint?: string };
   /** Continue a run from its journal (`agmedic resume`). */
   resume?: { snapshot: string; entries: readonly JournalEntry[]; /** The facts log (`Journal.appendFacts`). */ facts?: string };
   onProgress?: (progress: WaitProgress) => void;

@@ -3,11 +3,12 @@
  * fault) injected just before its first destructive step and while that step's statement is in
  * flight: the run stops resumable (or carries on over a fresh connection), `agmedic resume`
  * completes it, and the lab's statement log shows the destructive statement took effect exactly
- * once. flow-control-tuning and seeding-monitor are read-only (no step to interrupt).
+ * once. flow-control-tuning and seeding-monitor change nothing; a drop while flow-control-tuning
+ * measures must still leave a run that finishes its diagnosis.
  */
 import { describe, expect, test } from 'vitest';
 import { addTrustCertificate, removeTrustCertificate } from '../../src/lab/model/link-api.js';
-import { armChanges, auditRecords, executed, journalsText, query, resumeRun, roles, runUnattended, startE2eLab, until, type E2eLab, type RunJson } from './helpers.js';
+import { armChanges, auditRecords, changes, executed, journalsText, query, resumeRun, roles, runUnattended, startE2eLab, until, type E2eLab, type RunJson } from './helpers.js';
 
 interface Case {
   runbook: string;
@@ -162,6 +163,27 @@ describe.each(CASES)('$runbook: connection dropped around $step', (c) => {
       expect(executed(e.lab, c.statement)).toHaveLength(1);
       expect(armChanges(e.lab)).toHaveLength(c.armChanges ?? 0);
       await c.fixed(e);
+    } finally {
+      await e.close();
+    }
+  }, 90_000);
+});
+
+describe('a read-only runbook', () => {
+  test.concurrent('flow-control-tuning: a drop while it measures leaves it resumable; it still diagnoses, changing nothing', async () => {
+    const e = await startE2eLab('flow-control');
+    try {
+      const running = runUnattended(e, 'flow-control-tuning', { link: 'SalesLink', interval: '60s' });
+      await until('the measurement to start', () => started(e, 'measure'), 60_000);
+      e.lab.control.delayStatements('sqlserver', 300); // so the drop lands on a poll in flight
+      await sleep(150);
+      e.lab.control.dropConnections('sqlserver');
+      e.lab.control.delayStatements('sqlserver', 0);
+      const last = await finish(e, await running, 'manual');
+      expect(last.outcome, `${last.message} ${last.code ?? ''}`).toBe('manual');
+      expect(last.step).toBe('transport_gate');
+      expect(changes(e.lab)).toEqual([]);
+      expect(armChanges(e.lab)).toEqual([]);
     } finally {
       await e.close();
     }

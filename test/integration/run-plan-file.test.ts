@@ -58,6 +58,8 @@ describe('agmedic run plan.json', () => {
     expect(statementsMatching(rl.lab, DEMOTE)).toHaveLength(1);
     const manifest = JSON.parse(readFileSync(join(rl.home, 'runs', result.runId, 'manifest.json'), 'utf8')) as { rawParameters: Record<string, string>; runbook: { ref: string } };
     expect(manifest).toMatchObject({ rawParameters: { link: 'SalesLink', gate: '1' }, runbook: { ref: FIXTURE } });
+    const start = auditRecords(rl.home).find((r) => r.type === 'run-start' && r.runId === result.runId);
+    expect(start).toMatchObject({ plan: { file: path, fingerprint: plan.live.fingerprint.sha256 } });
   }, 60_000);
 
   test('stale: refused with PLAN_STALE (exit 4) after the locks, before the journal and any change', async () => {

@@ -209,6 +209,9 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
       operator: prompter.operator,
       host,
       ...(approvalAudit ? { approval: approvalAudit } : {}),
+      ...(input.savedPlan && !input.resume
+        ? { fromPlan: { file: input.savedPlan.path, ...(input.savedPlan.plan.live ? { fingerprint: input.savedPlan.plan.live.fingerprint.sha256 } : {}) } }
+        : {}),
       ...(input.resume?.snapshot === undefined
         ? {}
         : { resume: { snapshot: input.resume.snapshot, entries: input.resume.entries, ...(input.resume.facts === undefined ? {} : { facts: input.resume.facts }) } }),

@@ -121,22 +121,39 @@ export function buildRunMachine(
       choice: ({ event }, p: { index: number }) => event.type === 'CHOOSE' && event.index === p.index,
       confirmed: ({ event }, p: { typeToConfirm: string }) => event.type === 'CONFIRM' && event.typed === String(values[p.typeToConfirm] ?? ''),
     },
+    // These three maps grow with the run and are updated in place: copying them at every step
+    // made each step cost more than the last (and fed the garbage collector). Nothing keeps an
+    // older context to compare against, and every run starts from maps of its own (`context` below).
     actions: {
-      enterStep: assign({ entries: ({ context }, p: { step: string }) => ({ ...context.entries, [p.step]: (context.entries[p.step] ?? 0) + 1 }) }),
-      countRun: assign({ runs: ({ context }, p: { step: string }) => ({ ...context.runs, [p.step]: (context.runs[p.step] ?? 0) + 1 }) }),
+      enterStep: assign({
+        entries: ({ context }, p: { step: string }) => {
+          context.entries[p.step] = (context.entries[p.step] ?? 0) + 1;
+          return context.entries;
+        },
+      }),
+      countRun: assign({
+        runs: ({ context }, p: { step: string }) => {
+          context.runs[p.step] = (context.runs[p.step] ?? 0) + 1;
+          return context.runs;
+        },
+      }),
       recordFacts: assign({
         facts: ({ context, event }, p: { step: string; phase: string }) => {
           const out = outputOf(event);
           if (!out) return context.facts;
-          if (p.phase === 'recheck') return { ...context.facts, ...(out.facts ?? {}) };
-          return { ...context.facts, [p.step]: out.byRole };
+          const recorded = p.phase === 'recheck' ? (out.facts ?? {}) : { [p.step]: out.byRole };
+          for (const [step, value] of Object.entries(recorded)) {
+            context.facts[step] = value;
+            rs.factsChanged.add(step);
+          }
+          return context.facts;
         },
       }),
     },
     delays,
   }).createMachine({
     ...(prepared as object),
-    context: { ...config.context, entries: {} },
+    context: () => ({ ...config.context, runs: {}, facts: {}, entries: {} }),
     output: ({ event }: { event: { output?: unknown } }) => event.output,
   } as never) as unknown as AnyStateMachine;
 }

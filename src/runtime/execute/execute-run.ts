@@ -60,6 +60,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
     recorder,
     ledger: new Ledger(opts.journal, opts.resume?.entries ?? []),
     facts: {},
+    factsChanged: new Set(),
     waits: new Map(),
     celError: () => undefined,
     query: planQueries(opts),
@@ -90,12 +91,12 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       ...Object.values(opts.targets.azure).map((a) => ({ name: `${a.role} (arm)`, server: a.describe() })),
     ],
     ...(opts.approval ? { approval: opts.approval } : {}),
+    ...(opts.fromPlan ? { plan: opts.fromPlan } : {}),
   });
 
   let restored: AnyMachineSnapshot | undefined;
   // The facts log's position: every fact up to it is on disk (see `persist`).
   let factSeq = 0;
-  let journalledFacts: Record<string, unknown> = {};
   if (opts.resume) {
     try {
       const decoded = decodeRunSnapshot(opts.resume.snapshot, opts.resume.facts);
@@ -106,7 +107,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
     }
     rs.facts = (restored.context as RunContext).facts;
     // A snapshot that carried its facts itself (written before the facts log) has them all to write.
-    if (factSeq > 0) journalledFacts = rs.facts;
+    if (factSeq === 0) for (const step of Object.keys(rs.facts)) rs.factsChanged.add(step);
     try {
       restored = await settleInDoubt(rs, runner, restored, opts.signal, result.inDoubt);
     } catch (err) {
@@ -164,11 +165,11 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
         // the snapshot stays small, and a step costs the same at the end of a long run as at its start.
         const snap = running.getSnapshot() as AnyMachineSnapshot;
         const context = snap.context as RunContext;
-        if (context.facts !== journalledFacts) {
-          const lines = encodeFactLines(journalledFacts, context.facts, factSeq);
-          if (lines.text) opts.journal.appendFacts(lines.text);
+        if (rs.factsChanged.size > 0) {
+          const lines = encodeFactLines(context.facts, rs.factsChanged, factSeq);
+          opts.journal.appendFacts(lines.text);
           factSeq = lines.seq;
-          journalledFacts = context.facts;
+          rs.factsChanged.clear();
         }
         const persisted = machine.getPersistedSnapshot({ ...snap, context: { ...context, facts: {} } } as AnyMachineSnapshot);
         opts.journal.saveSnapshot(encodeRunSnapshot(persisted, factSeq));

@@ -15,6 +15,8 @@ export interface RunState {
   ledger: Ledger;
   /** Facts as they were when the running actor was invoked (bind values read them). */
   facts: Record<string, unknown>;
+  /** Facts recorded since the facts log was last written (see `persist` in execute-run). */
+  factsChanged: Set<string>;
   /** When each wait (by `<step>#<entry>`) started, and how often it polled. */
   waits: Map<string, { startedAt: number; polls: number }>;
   celError: CelFailure;

@@ -55,18 +55,15 @@ interface RunSnapshotEnvelope {
 }
 
 /**
- * Facts-log lines for the facts that are new or changed since `before` (by identity: the machine
- * replaces a fact, never mutates one), numbered from `seq + 1`.
+ * Facts-log lines for the facts of `steps` (those recorded since the log was last written),
+ * numbered from `seq + 1`.
  *
  * @example
- * const { text, seq } = encodeFactLines(before, now, 7); // text: '{"seq":8,"step":"roles",…}\n'
+ * const { text, seq } = encodeFactLines(facts, new Set(['roles']), 7); // text: '{"seq":8,"step":"roles",…}\n'
  */
-export function encodeFactLines(before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, seq: number): { text: string; seq: number } {
+export function encodeFactLines(facts: Readonly<Record<string, unknown>>, steps: Iterable<string>, seq: number): { text: string; seq: number } {
   let text = '';
-  for (const step of Object.keys(now)) {
-    if (now[step] === before[step] && Object.hasOwn(before, step)) continue;
-    text += `${encodeSnapshot({ seq: ++seq, step, value: now[step] } satisfies FactLine)}\n`;
-  }
+  for (const step of steps) text += `${encodeSnapshot({ seq: ++seq, step, value: facts[step] } satisfies FactLine)}\n`;
   return { text, seq };
 }
 
