@@ -71,6 +71,7 @@ export function createProgram(output: Output, setExit: (code: number) => void): 
     .option('--out <file>', 'also save the plan as JSON to this file')
     .option('--live', 'connect, run the read-only checks, show the route and fingerprint the facts it relied on')
     .option('-t, --targets <file>', 'targets file for --live (default $AGMEDIC_TARGETS)')
+    .option('--pair <id>', "one link of a fleet's targets file: its sqlserver-<id> / mi-<id> become sqlserver / mi")
     .addHelpText(
       'after',
       '\nExamples:\n  $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=managedInstance\n' +
@@ -155,6 +156,7 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .argument('<runbook>', 'a runbook file, the name of a shipped runbook, or a plan saved by agmedic plan --out plan.json')
     .option('-p, --param <name=value>', 'a runbook parameter (repeatable; not with a plan, which carries its own)', collect, [])
     .option('-t, --targets <file>', 'targets file (default $AGMEDIC_TARGETS)')
+    .option('--pair <id>', "one link of a fleet's targets file (what diagnose recommends): its sqlserver-<id> / mi-<id> become sqlserver / mi")
     .option('--unattended', 'never prompt; needs --approval (a signed approval covering this run)')
     .option('--approval <file>', 'the signed approval for --unattended (agmedic approve)')
     .option('--trusted-keys <dir>', 'folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')

@@ -89,7 +89,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
       ),
     );
     pairs.push(...built);
-    if (logFile !== undefined) for (const p of pairs) appendStatementsTo(p.world, p.index, logFile);
+    if (logFile !== undefined) for (const p of pairs) appendStatementsTo(p.world, p.index + 1, logFile);
     if (options.control) {
       control = await startControlServer({
         controls: pairs.map((p) => p.control),
@@ -223,6 +223,6 @@ async function startPair(p: PairInput): Promise<LabPair> {
 }
 
 function statementLog(pairs: readonly LabPair[]): LabStatement[] {
-  const all = pairs.flatMap((p) => p.world.statementLog.map((e) => toLabStatement(p.index, e)));
+  const all = pairs.flatMap((p) => p.world.statementLog.map((e) => toLabStatement(p.index + 1, e)));
   return pairs.length === 1 ? all : all.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }

@@ -24,6 +24,8 @@ export interface RunManifest {
   /** The raw `-p` values, to resolve parameters again on resume. */
   rawParameters: Record<string, string>;
   targetsFile?: string;
+  /** `--pair`: which link of a fleet's targets file the run is for. */
+  pair?: string;
   auditFile: string;
   mode: 'guided' | 'unattended';
   /** Unattended: the approval and trusted keys files, checked again on resume. */

@@ -156,7 +156,7 @@ describe('startLab + mssql', () => {
     expect(lines.length).toBe(lab.statementLog().length);
     const last = lines.findLast((l) => String(l.text).includes('@blob'));
     expect(last).toMatchObject({
-      pair: 0,
+      pair: 1,
       instance: 'SQL01',
       text: 'SELECT @blob AS blob, @big AS big',
       params: [{ name: 'blob', value: '0x0102' }, { name: 'big', value: '12' }],

@@ -13,6 +13,8 @@ export interface PlanOptions {
   /** Connect (-t targets.yaml), run the read-only checks and fingerprint what the route relied on. */
   live?: boolean;
   targets?: string;
+  /** --live against one link of a fleet's targets file. */
+  pair?: string;
 }
 
 export async function planCommand(ref: string, opts: PlanOptions, output: Output): Promise<number> {

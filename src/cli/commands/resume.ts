@@ -35,6 +35,7 @@ export async function resumeCommand(runId: string, opts: ResumeOptions, output: 
       usable,
       rawParameters: manifest.rawParameters,
       targetsFile: manifest.targetsFile,
+      ...(manifest.pair === undefined ? {} : { pair: manifest.pair }),
       auditFile: manifest.auditFile,
       stateDir: opts.stateDir,
       unattended: manifest.mode === 'unattended',

@@ -19,7 +19,7 @@ import type { Timers } from '../../ports/timers.js';
 import { authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
 import { acquireRunLocks, createUnattendedPrompter, executeRun, newRunId, lockAppName, lockResource, wouldPrompt, type RunResult, type WaitProgress } from '../../runtime/index.js';
 import { assertLivePlanStillFresh } from '../../runtime/live-plan/index.js';
-import { readTargetsFile, resolveTargetsPath, type TargetsConfig } from '../../runtime/targets/index.js';
+import { readTargetsFile, resolveTargetsPath, selectPair, type TargetsConfig } from '../../runtime/targets/index.js';
 import type { RunTargets } from '../../runtime/types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadUsableRunbook, type Usable } from '../load-and-compile.js';
@@ -43,6 +43,8 @@ export interface SessionInput {
   usable: Usable;
   rawParameters: Record<string, string>;
   targetsFile: string | undefined;
+  /** `--pair ID`: one link of a fleet's targets file, its sides renamed sqlserver / mi. */
+  pair?: string;
   auditFile: string | undefined;
   stateDir: string | undefined;
   unattended: boolean;
@@ -92,9 +94,9 @@ function resolveValues(usable: Usable, raw: Record<string, string>): Record<stri
   return resolved.values;
 }
 
-function readTargets(file: string | undefined, usable: Usable): TargetsConfig {
+function readTargets(file: string | undefined, usable: Usable, pair: string | undefined): TargetsConfig {
   if (file === undefined) throw new AgmedicError('USAGE', 'a run needs a targets file: -t FILE or AGMEDIC_TARGETS');
-  const config = readTargetsFile(file);
+  const config = pair === undefined ? readTargetsFile(file) : selectPair(readTargetsFile(file), pair);
   assertTargetsCover(usable.runbook, config);
   return config;
 }
@@ -110,7 +112,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const values = resolveValues(usable, input.rawParameters);
   const plan: Plan = buildPlan(usable.runbook, usable.compiled, values, { sha256: usable.sha256 });
   const targetsFile = input.targetsFile;
-  const targetsConfig = readTargets(targetsFile, usable);
+  const targetsConfig = readTargets(targetsFile, usable, input.pair);
   const roles = usable.runbook.targets;
   const operator = operatorName(env);
   const host = hostname();
@@ -182,6 +184,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
         parameters: values,
         rawParameters: input.rawParameters,
         ...(targetsFile === undefined ? {} : { targetsFile }),
+        ...(input.pair === undefined ? {} : { pair: input.pair }),
         auditFile,
         mode: input.unattended ? 'unattended' : 'guided',
         ...(input.approvalFile === undefined ? {} : { approvalFile: input.approvalFile }),

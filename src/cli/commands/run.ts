@@ -14,6 +14,7 @@ import { loadUsableRunbook, resolveTargetsPath, runSession, type RunDeps } from 
 export interface RunOptions {
   param: string[];
   targets?: string;
+  pair?: string;
   unattended?: boolean;
   approval?: string;
   trustedKeys?: string;
@@ -54,6 +55,7 @@ export async function runCommand(ref: string, opts: RunOptions, output: Output, 
       rawParameters: saved ? Object.fromEntries(Object.entries(saved.parameters).map(([k, v]) => [k, String(v)])) : parseParamPairs(opts.param),
       ...(saved ? { savedPlan: { path: resolve(ref), plan: saved } } : {}),
       targetsFile: abs(resolveTargetsPath(opts.targets, env)),
+      ...(opts.pair === undefined ? {} : { pair: opts.pair }),
       auditFile: abs(opts.audit),
       stateDir: abs(opts.stateDir),
       unattended: opts.unattended ?? false,

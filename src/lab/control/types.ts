@@ -109,6 +109,7 @@ export interface LabPairState {
 
 /** One statement an instance received; also the JSON line format of the statement log file. */
 export interface LabStatement {
+  /** The pair, from 1 (as in `lab fault --pair` and the targets file's `sqlserver-2` / `mi-2`). */
   pair: number;
   instance: string;
   /** Simulated time, ISO 8601. */
