@@ -19,9 +19,8 @@
  * `agmedic approve RUNBOOK --check FILE …` calls the same function, so a scheduler can be tested
  * against an approval without running anything.
  */
-import { readFile } from 'node:fs/promises';
 import { AgmedicError } from '../../errors.js';
-import { assertApprovalShape } from './check-approval-shape.js';
+import { readApprovalFile } from './read-approval-file.js';
 import { defaultTrustedKeysDir, readTrustedKeys } from './read-trusted-keys.js';
 import type { Approval, TrustedKey } from './types.js';
 import { verifyApproval } from './verify-approval.js';
@@ -110,20 +109,5 @@ async function readApproval(path: string | undefined): Promise<Approval> {
   if (path === undefined || path === '') {
     throw new AgmedicError('APPROVAL_MISSING', 'an unattended run needs a signed approval (--approval FILE); none was given');
   }
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new AgmedicError('APPROVAL_MISSING', `approval ${path} does not exist; an unattended run needs one (agmedic approve)`, { details: { path } });
-    }
-    throw new AgmedicError('APPROVAL_FILE', `cannot read approval ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new AgmedicError('APPROVAL_FILE', `${path} is not JSON: ${(err as Error).message}`, { cause: err });
-  }
-  return assertApprovalShape(value, path);
+  return readApprovalFile(path);
 }

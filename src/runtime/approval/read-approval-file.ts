@@ -15,6 +15,9 @@ export async function readApprovalFile(path: string): Promise<Approval> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new AgmedicError('APPROVAL_MISSING', `approval ${path} does not exist; an unattended run needs one (agmedic approve)`, { details: { path } });
+    }
     throw new AgmedicError('APPROVAL_FILE', `cannot read approval ${path}: ${(err as Error).message}`, { cause: err });
   }
   let value: unknown;

@@ -1,8 +1,7 @@
 import https from 'node:https';
-import { isIP } from 'node:net';
 import { SqlManagementClient } from '@azure/arm-sql';
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
-import { generate } from 'selfsigned';
+import { generateLabCertificate } from '../../../src/lab/tds/index.js';
 import { expect } from 'vitest';
 import { createMemoryArmBackend, startArmEmulator, type ArmEmulator, type ArmEmulatorOptions, type ArmLinkBackend } from '../../../src/lab/arm/index.js';
 import type { ArmLinkCore } from '../../../src/lab/arm/index.js';
@@ -22,29 +21,9 @@ export interface LabPems {
   ca: string;
 }
 
-/** A throw-away CA and a leaf for 127.0.0.1/localhost, made with selfsigned as the lab would. */
-export async function makeCertificate(hostnames = ['127.0.0.1', 'localhost']): Promise<LabPems> {
-  const notBeforeDate = new Date(Date.now() - 60_000);
-  const notAfterDate = new Date(notBeforeDate.getTime() + 3600_000);
-  const common = { keyType: 'ec' as const, curve: 'P-256' as const, algorithm: 'sha256', notBeforeDate, notAfterDate };
-  const ca = await generate([{ name: 'commonName', value: 'agmedic arm test CA' }], {
-    ...common,
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    ],
-  });
-  const leaf = await generate([{ name: 'commonName', value: hostnames[0]! }], {
-    ...common,
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: hostnames.map((h) => (isIP(h) ? { type: 7 as const, ip: h } : { type: 2 as const, value: h })) },
-    ],
-  });
-  return { key: leaf.private, cert: leaf.cert, ca: ca.cert };
+/** A throw-away CA and a leaf for 127.0.0.1/localhost: the lab's own certificate maker. */
+export function makeCertificate(hostnames = ['127.0.0.1', 'localhost']): Promise<LabPems> {
+  return generateLabCertificate(hostnames);
 }
 
 /** A TokenCredential (the SDK's own interface, not a mock of the SDK) handing out a fixed token. */

@@ -130,13 +130,13 @@ describe('verifyApproval', () => {
     expect(refusal(approve(), ctx({ now: new Date('2025-01-01T00:00:00Z'), runbook: { name: 'x', sha256: SHA } })).code).toBe('APPROVAL_EXPIRED');
   });
 
-  it('refuses a file that is not JSON, or not an approval', async () => {
+  it('refuses a file that is not JSON, or not an approval; a missing one is APPROVAL_MISSING', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agmedic-appr-'));
     writeFileSync(join(dir, 'a.json'), '{ not json');
     await expect(readApprovalFile(join(dir, 'a.json'))).rejects.toMatchObject({ code: 'APPROVAL_FILE' });
     writeFileSync(join(dir, 'b.json'), JSON.stringify({ version: 2 }));
     await expect(readApprovalFile(join(dir, 'b.json'))).rejects.toMatchObject({ code: 'APPROVAL_FILE' });
-    await expect(readApprovalFile(join(dir, 'missing.json'))).rejects.toMatchObject({ code: 'APPROVAL_FILE' });
+    await expect(readApprovalFile(join(dir, 'missing.json'))).rejects.toMatchObject({ code: 'APPROVAL_MISSING' });
   });
 
   it('signing refuses input that could never verify, and keys that are not Ed25519', () => {
