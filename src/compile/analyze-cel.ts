@@ -10,7 +10,7 @@ import type { Runbook, Step } from '../runbook/schema.js';
 import type { NodePath } from '../runbook/types.js';
 import type { Report } from './analyze-graph.js';
 import { celEnvironmentFor, checkCel, referencedFacts, referencedParams, type CelScope } from './cel.js';
-import { virtualKey, type Dominance } from './dominators.js';
+import type { Dominance } from './dominators.js';
 
 export interface CelField {
   path: NodePath;
@@ -87,7 +87,7 @@ export function analyzeCel(runbook: Runbook, dom: Dominance, report: Report): vo
   // Virtual `done` nodes after which a step's facts exist: its own queries, and rechecks of it.
   const producers = new Map<string, number[]>();
   const addProducer = (step: string, leaf: string) => {
-    const v = split.virtualOf.get(virtualKey(leaf, `xstate.done.actor.${leaf}`));
+    const v = split.virtualOf(leaf, `xstate.done.actor.${leaf}`);
     if (v === undefined) return;
     const list = producers.get(step) ?? [];
     list.push(v);

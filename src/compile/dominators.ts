@@ -13,7 +13,8 @@ export interface SplitGraph {
   names: string[];
   realCount: number;
   indexOf: Map<string, number>;
-  virtualOf: Map<string, number>;
+  /** The virtual node of the edges leaving `from` on `event`, if any leave it. */
+  virtualOf(from: string, event: string): number | undefined;
   succStart: Int32Array;
   succ: Int32Array;
   root: number;
@@ -21,35 +22,79 @@ export interface SplitGraph {
 
 export const virtualKey = (from: string, event: string) => `${from}|${event}`;
 
-/** Builds the split graph in CSR form. */
+/**
+ * Builds the split graph in CSR form, linear in nodes + edges: edges are bucketed by source
+ * (counting sort), and a source's few distinct events are matched within its bucket, so no
+ * per-edge string key is built or hashed (that was most of the compiler's time at 10k steps).
+ */
 export function splitGraph(graph: StepGraph): SplitGraph {
-  const names = graph.nodes.map((n) => n.id);
+  const realCount = graph.nodes.length;
   const indexOf = new Map<string, number>();
-  names.forEach((n, i) => indexOf.set(n, i));
-  const realCount = names.length;
-  const virtualOf = new Map<string, number>();
-  const from: number[] = [];
-  const to: number[] = [];
-  for (const e of graph.edges) {
-    const key = virtualKey(e.from, e.event);
-    let v = virtualOf.get(key);
-    if (v === undefined) {
-      v = names.length;
-      names.push(key);
-      virtualOf.set(key, v);
-      from.push(indexOf.get(e.from)!);
-      to.push(v);
-    }
-    from.push(v);
-    to.push(indexOf.get(e.to)!);
+  graph.nodes.forEach((n, i) => indexOf.set(n.id, i));
+  const { edges } = graph;
+  const m = edges.length;
+  const from = new Int32Array(m);
+  const to = new Int32Array(m);
+  const bucketStart = new Int32Array(realCount + 1);
+  for (let k = 0; k < m; k++) {
+    const e = edges[k]!;
+    from[k] = indexOf.get(e.from)!;
+    to[k] = indexOf.get(e.to)!;
+    bucketStart[from[k]! + 1]!++;
   }
-  const n = names.length;
+  for (let u = 0; u < realCount; u++) bucketStart[u + 1]! += bucketStart[u]!;
+  const order = new Int32Array(m);
+  const fill = bucketStart.slice(0, realCount);
+  for (let k = 0; k < m; k++) order[fill[from[k]!]!++] = k;
+
+  // Virtual nodes of source u are realCount + [firstVirtual[u], firstVirtual[u + 1]).
+  const firstVirtual = new Int32Array(realCount + 1);
+  const virtualEvent: string[] = [];
+  const edgeVirtual = new Int32Array(m);
+  for (let u = 0; u < realCount; u++) {
+    const first = virtualEvent.length;
+    firstVirtual[u] = first;
+    const end = bucketStart[u + 1]!;
+    // Buckets hold a handful of events; a large one (many distinct events) gets a map.
+    const big = end - bucketStart[u]! > 32 ? new Map<string, number>() : undefined;
+    for (let b = bucketStart[u]!; b < end; b++) {
+      const k = order[b]!;
+      const event = edges[k]!.event;
+      let j = big?.get(event) ?? -1;
+      if (!big) for (let x = first; x < virtualEvent.length; x++) if (virtualEvent[x] === event) { j = x; break; }
+      if (j < 0) {
+        j = virtualEvent.length;
+        virtualEvent.push(event);
+        big?.set(event, j);
+      }
+      edgeVirtual[k] = realCount + j;
+    }
+  }
+  firstVirtual[realCount] = virtualEvent.length;
+
+  const n = realCount + virtualEvent.length;
+  const names = graph.nodes.map((node) => node.id);
+  for (let u = 0; u < realCount; u++) for (let x = firstVirtual[u]!; x < firstVirtual[u + 1]!; x++) names.push(virtualKey(names[u]!, virtualEvent[x]!));
+
+  // Successors: a real node → its virtual nodes; a virtual node → the targets of its edges.
   const succStart = new Int32Array(n + 1);
-  for (const f of from) succStart[f + 1]!++;
+  for (let u = 0; u < realCount; u++) succStart[u + 1] = firstVirtual[u + 1]! - firstVirtual[u]!;
+  for (let k = 0; k < m; k++) succStart[edgeVirtual[k]! + 1]!++;
   for (let i = 0; i < n; i++) succStart[i + 1]! += succStart[i]!;
-  const fill = succStart.slice(0, n);
-  const succ = new Int32Array(from.length);
-  for (let k = 0; k < from.length; k++) succ[fill[from[k]!]!++] = to[k]!;
+  const succ = new Int32Array(succStart[n]!);
+  const cursor = succStart.slice(0, n);
+  for (let u = 0; u < realCount; u++) for (let x = firstVirtual[u]!; x < firstVirtual[u + 1]!; x++) succ[cursor[u]!++] = realCount + x;
+  for (let b = 0; b < m; b++) {
+    const k = order[b]!;
+    succ[cursor[edgeVirtual[k]!]!++] = to[k]!;
+  }
+
+  const virtualOf = (fromName: string, event: string): number | undefined => {
+    const u = indexOf.get(fromName);
+    if (u === undefined || u >= realCount) return undefined;
+    for (let x = firstVirtual[u]!; x < firstVirtual[u + 1]!; x++) if (virtualEvent[x] === event) return realCount + x;
+    return undefined;
+  };
   return { names, realCount, indexOf, virtualOf, succStart, succ, root: indexOf.get(graph.entry) ?? 0 };
 }
 

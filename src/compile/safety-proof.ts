@@ -5,7 +5,7 @@
  * edges cannot lead on to it) — and decided with one dominator computation for all steps.
  */
 import type { Diagnostic, SourceFile } from '../errors.js';
-import { dominance, pathAvoiding, splitGraph, virtualKey, type Dominance } from './dominators.js';
+import { dominance, pathAvoiding, splitGraph, type Dominance } from './dominators.js';
 import type { Locate, SafetyResult, SafetyStepResult, StepGraph } from './types.js';
 
 /**
@@ -25,7 +25,7 @@ export function proveSafety(graph: StepGraph, dom: Dominance = dominance(splitGr
     if (n.phase !== 'execute' || n.impact !== 'destructive' || n.step === undefined) continue;
     const exec = split.indexOf.get(n.id)!;
     const confirmNode = confirmOf.get(n.step);
-    const gate = confirmNode === undefined ? undefined : split.virtualOf.get(virtualKey(confirmNode, 'CONFIRM'));
+    const gate = confirmNode === undefined ? undefined : split.virtualOf(confirmNode, 'CONFIRM');
     const result: SafetyStepResult = { step: n.step, executeNode: n.id, safe: true };
     if (confirmNode !== undefined) result.confirmNode = confirmNode;
     if (dom.reachable(exec) && (gate === undefined || !dom.dominates(gate, exec))) {
