@@ -22,8 +22,8 @@ Examples:
   $ agmedic schema > runbook.schema.json
   $ agmedic lab up --scenario split-brain --targets-out lab-targets.yaml
   $ agmedic diagnose -t lab-targets.yaml
-  $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=managedInstance --live -t lab-targets.yaml
-  $ agmedic run split-brain-recovery -p link=SalesLink -p keep=managedInstance -t lab-targets.yaml
+  $ agmedic plan split-brain-recovery -p link=SalesLink -p keep=managedInstance -p backup_path=/var/opt/mssql/backup/Sales.trn --live -t lab-targets.yaml
+  $ agmedic run split-brain-recovery -p link=SalesLink -p keep=managedInstance -p backup_path=/var/opt/mssql/backup/Sales.trn -t lab-targets.yaml
   $ agmedic audit verify
 
 Exit codes: 0 ok · 1 invalid input · 2 usage · 3 not found · 4 refused · 5 run failed ·
