@@ -71,6 +71,11 @@ class ArmLink implements AzureLink {
 
   async call(op: AzureLinkOperation, link: string, body?: unknown, opts: AzureCallOptions = {}): Promise<AzureCallResult> {
     const ctx: ArmErrorContext = { role: this.role, op, link };
+    // `..` survives encodeURIComponent and URL resolution drops a segment with it: a delete of link
+    // ".." would be sent to the managed instance itself. ARM names never contain these.
+    if (link === '' || link === '.' || link === '..' || /[/\\?#%]/.test(link)) {
+      throw new AgmedicError('AZURE_ERROR', `${this.role}: "${link}" cannot be a link's ARM name (empty, ".", "..", or containing / \\ ? # %); nothing was sent`, { details: { role: this.role, op } });
+    }
     const started = performance.now();
     try {
       const viaSdk = opts.apiVersion === undefined && (op === 'get' || op === 'update' || op === 'delete');

@@ -3,6 +3,7 @@
  * shape of each step body, the safety rules, and the SQL templates. Runs after the schema has
  * passed, collects every problem, and points each at the offending node.
  */
+import { firstChangingStatement } from './read-only-sql.js';
 import type { Diagnostic, ErrorCode, SourceFile, SourceRange } from '../errors.js';
 import type { Parameter, Runbook, Step } from './schema.js';
 import { STEP_KINDS } from './schema.js';
@@ -165,6 +166,17 @@ export function checkDocument(runbook: Runbook, ctx: CheckContext): Diagnostic[]
       if (q.bind !== undefined) report('BAD_STEP_BODY', `"bind" binds SQL parameters; ${what} is an Azure call (use { cel: … } in its body)`, [...path, 'bind'], atKey([...path, 'bind']));
     }
     if (q.sql !== undefined) checkSql(q.sql, q.bind ?? {}, [...path, 'sql'], what);
+    // Only an action changes anything: it alone passes a confirmation gate and the safety proof.
+    if (path[path.length - 1] !== 'action') {
+      const op = (q.azure as { operation?: string } | undefined)?.operation;
+      if (op !== undefined && op !== 'get') {
+        report('CHANGE_OUTSIDE_ACTION', `${what} calls Azure "${op}"; only an action step (with impact and confirm) may change the link — a ${String(path[path.length - 1])} may only "get"`, [...path, 'azure', 'operation']);
+      }
+      const change = q.sql === undefined ? undefined : firstChangingStatement(q.sql);
+      if (change) {
+        report('CHANGE_OUTSIDE_ACTION', `${what} sends ${change.verb}, which changes state; it runs without confirmation (also in plan --live), so move it to an action step`, [...path, 'sql'], ctx.positions.rangeInScalar([...path, 'sql'], change.offset, change.verb.length));
+      }
+    }
   }
 
   function checkSql(sql: string, bind: Record<string, string>, path: NodePath, what: string) {

@@ -42,6 +42,13 @@ describe('openAzureLink against the ARM emulator', () => {
     expect(lab.arm.requests.map((r) => [r.method, r.path, r.status])).toEqual([['GET', linkPath('SalesLink'), 200]]);
   });
 
+  it.each(['..', '.', '', 'a/b', 'x%2F..'])('refuses link name %j before sending anything (".." would address the instance itself)', async (name) => {
+    lab = await startArmLab([seedLink('SalesLink')]);
+    const err = await rejection(link().call('delete', name));
+    expect(err.code).toBe('AZURE_ERROR');
+    expect(lab.arm.requests).toEqual([]);
+  });
+
   it('gets the 2025-01-01 shape through the same client pipeline when asked', async () => {
     lab = await startArmLab([seedLink('SalesLink')]);
     const res = await link().call('get', 'SalesLink', undefined, { apiVersion: '2025-01-01' });

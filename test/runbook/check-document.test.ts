@@ -131,6 +131,33 @@ describe('checkDocument: safety rules', () => {
     expect(problems(text)).toEqual([`CHANGE_WITHOUT_VERIFY@${pos(text, 'action:')}`]);
   });
 
+  it.each([
+    ['ALTER in a verify', 'verify', 'ALTER AVAILABILITY GROUP [x] FAILOVER', 'ALTER'],
+    ['a second statement that drops', 'verify', 'SELECT 1 AS x; DROP CERTIFICATE c', 'DROP'],
+    ['EXEC after a read, with no semicolon (T-SQL needs none)', 'verify', 'SELECT 1 AS x EXEC sp_configure', 'EXEC'],
+    ['DBCC other than TRACESTATUS', 'verify', 'DBCC TRACEON (12381, -1)', 'DBCC'],
+  ])('refuses %s: only actions change (CHANGE_OUTSIDE_ACTION on the verb)', (_, field, sql, verb) => {
+    const text = mutate(
+      "      sql: SELECT role_desc AS role FROM sys.dm_hadr_availability_replica_states WHERE is_local = 1\n      expect: \"rows[0].role == 'SECONDARY'\"\n",
+      `      sql: "${sql}"\n      expect: "rows.size() == 1"\n`,
+    );
+    expect(field).toBe('verify');
+    expect(problems(text)).toEqual([`CHANGE_OUTSIDE_ACTION@${pos(text, verb, 'sql: "' + sql.slice(0, 6))}`]);
+  });
+
+  it('refuses an Azure change in a check: only actions may do more than get', () => {
+    const text = mutate('      on: [sqlserver, mi]\n      sql: |\n        SELECT rs.role_desc AS role\n        FROM sys.availability_groups ag\n        WHERE ag.name = @link\n', '      on: mi\n      azure: { operation: delete }\n');
+    expect(problems(text)).toEqual([`CHANGE_OUTSIDE_ACTION@${pos(text, 'delete')}`]);
+  });
+
+  it('lets reads mention changing verbs in comments, strings and names', () => {
+    const text = mutate(
+      "      sql: SELECT role_desc AS role FROM sys.dm_hadr_availability_replica_states WHERE is_local = 1\n",
+      "      sql: \"-- ALTER nothing\\nSELECT role_desc AS role, 'DROP' AS [delete] FROM sys.dm_hadr_availability_replica_states WHERE is_local = 1\\n  AND 1 = 1; DBCC TRACESTATUS (1) WITH NO_INFOMSGS\"\n",
+    );
+    expect(problems(text)).toEqual([]);
+  });
+
   it('requires typeToConfirm and metadata.lock to name parameters', () => {
     let text = mutate('      typeToConfirm: link', '      typeToConfirm: lnk');
     text = mutate('  title: Recover a Managed', '  lock: likn\n  title: Recover a Managed', text);

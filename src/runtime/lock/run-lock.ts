@@ -19,7 +19,9 @@ import type { Runbook } from '../../runbook/schema.js';
 export function lockResource(runbook: Runbook, values: Record<string, ParamValue>): string {
   const param = runbook.metadata.lock ?? 'link';
   const v = values[param];
-  return `agmedic:${v === undefined ? runbook.metadata.name : String(v)}`.slice(0, 255);
+  // Lower-cased: sp_getapplock compares resource names byte for byte, while AG names are
+  // case-insensitive — `SalesLink` and `saleslink` must be one lock.
+  return `agmedic:${v === undefined ? runbook.metadata.name : String(v)}`.toLowerCase().slice(0, 255);
 }
 
 const lockTag = (resource: string): string => createHash('sha256').update(resource.toLowerCase()).digest('hex').slice(0, 8);
