@@ -54,7 +54,9 @@ export function readTargetsFile(path: string): TargetsConfig {
  * parseTargets('targets: {}', 'inline.yaml', process.cwd());
  */
 export function parseTargets(text: string, name: string, baseDir: string): TargetsConfig {
-  const source: SourceFile = { name, text };
+  // Diagnostics print the offending line: a password someone put in the file (refused below)
+  // must not be echoed to the terminal or a CI log, so the displayed text has it masked.
+  const source: SourceFile = { name, text: maskPasswords(text) };
   const diags: Diagnostic[] = [];
   const report = (message: string, range: SourceRange | undefined, path?: Path): void => {
     const d: Diagnostic = { code: 'TARGETS_FILE', severity: 'error', message, source };
@@ -181,4 +183,15 @@ function nearestNode(doc: Document, path: Path): Node | undefined {
     if (node && (isMap(node) || isSeq(node) || isScalar(node))) return node as Node;
   }
   return undefined;
+}
+
+/**
+ * The text with password values replaced by `*` of the same length (ranges stay valid): YAML
+ * `password: x` keys and `Password=x` inside connection strings.
+ */
+export function maskPasswords(text: string): string {
+  const star = (m: string, head: string, value: string) => head + '*'.repeat(value.length);
+  return text
+    .replace(/(\b(?:password|pwd|passwd)\s*:[ \t]*)([^\n#]*)/gi, star)
+    .replace(/(\b(?:password|pwd|passwd)\s*=\s*)((?:\{[^}]*\}|[^;"'\n])*)/gi, star);
 }

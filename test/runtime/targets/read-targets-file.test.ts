@@ -163,3 +163,29 @@ describe('readTargetsFile', () => {
     expect(resolveTargetsPath(undefined, {})).toBeUndefined();
   });
 });
+
+describe('a password put in the targets file', () => {
+  it('is refused without ever being echoed in the error or its source excerpts', () => {
+    const text = [
+      'targets:',
+      '  sqlserver:',
+      '    server: a',
+      '    password: AnotherSecret99',
+      '    auth: { type: sql, user: u, passwordEnv: P }',
+      '  mi:',
+      '    connectionString: "Server=x;Password=Hunter2Secret!;Database=d"',
+      '    auth: { type: sql, user: u, passwordEnv: P }',
+    ].join('\n');
+    let err: AgmedicError | undefined;
+    try {
+      parseTargets(text, 'prod.yaml', '/');
+    } catch (e) {
+      err = e as AgmedicError;
+    }
+    expect(err?.code).toBe('TARGETS_FILE');
+    const shown = [err!.message, ...err!.diagnostics.map(formatDiagnostic)].join('\n');
+    expect(shown).toMatch(/password/i);
+    expect(shown).not.toContain('AnotherSecret99');
+    expect(shown).not.toContain('Hunter2Secret!');
+  });
+});
