@@ -187,8 +187,11 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       running.stop();
       await Promise.allSettled([...inflight]);
       // A lost connection leaves the step's effect unknown: the run stays resumable (verify settles it).
-      const resumable = outcome === 'interrupted' || code === 'CONNECT_FAILED';
-      if (code === 'CONNECT_FAILED') message = `${message}; the run can continue: agmedic resume ${opts.runId}`;
+      // So does a change cut off by a step timeout or a cancel: it is journalled as in doubt, and only
+      // a resume lets its verify decide whether it happened.
+      const inDoubt = rs.ledger.open().length > 0;
+      const resumable = outcome === 'interrupted' || code === 'CONNECT_FAILED' || inDoubt;
+      if (code === 'CONNECT_FAILED' || (inDoubt && outcome !== 'interrupted')) message = `${message}; the run can continue: agmedic resume ${opts.runId}`;
       result.outcome = outcome;
       result.message = message;
       if (code !== undefined) result.code = code;
