@@ -64,6 +64,7 @@ export const ERROR_CODES = [
   'LOCK_HELD',
   'RUN_NOT_FOUND',
   'RUNBOOK_CHANGED',
+  'TARGETS_CHANGED',
   'IN_DOUBT',
   'SECRET_MISSING',
   // --- approvals ---

@@ -48,6 +48,7 @@ const byCode: Partial<Record<ErrorCode, ExitCode>> = {
   LOCK_HELD: EXIT.refused,
   PLAN_STALE: EXIT.refused,
   RUNBOOK_CHANGED: EXIT.refused,
+  TARGETS_CHANGED: EXIT.refused,
   SECRET_MISSING: EXIT.refused,
   CHECK_FAILED: EXIT.failed,
   VERIFY_FAILED: EXIT.failed,

@@ -24,6 +24,12 @@ export interface RunManifest {
   /** The raw `-p` values, to resolve parameters again on resume. */
   rawParameters: Record<string, string>;
   targetsFile?: string;
+  /**
+   * What each role pointed at when the run started (`host,port`, plus the ARM resource): resume
+   * refuses when the targets file now points a role elsewhere, since the journal's "done" and
+   * "in doubt" are about those servers.
+   */
+  targetIdentity?: Record<string, string>;
   /** `--pair`: which link of a fleet's targets file the run is for. */
   pair?: string;
   auditFile: string;

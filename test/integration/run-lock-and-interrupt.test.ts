@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 /**
  * One operator at a time (sp_getapplock held by a live run refuses a second run, naming the holder)
  * and Ctrl-C during a wait (the run stops, records it, and stays resumable).
@@ -68,6 +69,18 @@ describe('locking and interruption', () => {
     const records = auditRecords(rl.home).filter((r) => r.runId === result.runId);
     expect(records.find((r) => r.type === 'abort')).toMatchObject({ by: 'signal', step: 'settle', reason: 'SIGINT' });
     expect(records.at(-1)).toMatchObject({ type: 'run-end', outcome: 'interrupted' });
+
+    // A targets file that now points a role at another server is refused before anything is sent:
+    // the journal's "done" and "in doubt" are about the servers the run started on.
+    const original = readFileSync(rl.targets, 'utf8');
+    writeFileSync(rl.targets, original.replace(`port: ${rl.lab.sqlserver.port}`, 'port: 1'));
+    const sentBefore = rl.lab.statementLog().length;
+    await expect(resumeCommand(result.runId, { json: true }, memoryOutput(), { prompter: scriptedPrompter([]), env: rl.env })).rejects.toMatchObject({
+      code: 'TARGETS_CHANGED',
+      message: expect.stringMatching(/sqlserver at 127\.0\.0\.1,1 \(the run started on 127\.0\.0\.1,\d+\)/),
+    });
+    expect(rl.lab.statementLog().length).toBe(sentBefore);
+    writeFileSync(rl.targets, original);
 
     // Resumable: it continues at the wait (and can be interrupted again).
     const ac2 = new AbortController();

@@ -114,6 +114,18 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const targetsFile = input.targetsFile;
   const targetsConfig = readTargets(targetsFile, usable, input.pair);
   const roles = usable.runbook.targets;
+  const identity = targetIdentity(targetsConfig, roles);
+  const was = input.resume?.manifest.targetIdentity;
+  if (was) {
+    const moved = Object.keys(was).filter((r) => was[r] !== identity[r]);
+    if (moved.length) {
+      throw new AgmedicError(
+        'TARGETS_CHANGED',
+        `the targets file now points ${moved.map((r) => `${r} at ${identity[r] ?? 'nothing'} (the run started on ${was[r]})`).join(', ')}; refusing to resume: the journal's done and in-doubt steps are about the servers the run started on`,
+        { details: { was, now: identity } },
+      );
+    }
+  }
   const operator = operatorName(env);
   const host = hostname();
   const interactive = deps.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -185,6 +197,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
         rawParameters: input.rawParameters,
         ...(targetsFile === undefined ? {} : { targetsFile }),
         ...(input.pair === undefined ? {} : { pair: input.pair }),
+        targetIdentity: identity,
         auditFile,
         mode: input.unattended ? 'unattended' : 'guided',
         ...(input.approvalFile === undefined ? {} : { approvalFile: input.approvalFile }),
@@ -242,3 +255,15 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
 }
 
 export { resolveTargetsPath, loadUsableRunbook };
+
+/** Role → `host,port` (lower-cased) and, for a managed instance with Azure coordinates, its ARM id. */
+function targetIdentity(config: TargetsConfig, roles: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of roles) {
+    const t = config.targets[r];
+    if (!t) continue;
+    const arm = t.azure ? ` arm:${t.azure.subscriptionId}/${t.azure.resourceGroup}/${t.azure.instance}${t.azure.endpoint ? `@${t.azure.endpoint}` : ''}` : '';
+    out[r] = `${t.server.toLowerCase()},${t.port}${arm}`;
+  }
+  return out;
+}
