@@ -14,6 +14,9 @@ import type { SqlTarget } from '../ports/sql-target.js';
 import type { Runbook } from '../runbook/schema.js';
 import { resolvePassword, type PasswordPrompter, type TargetsConfig } from '../runtime/targets/index.js';
 import type { RunTargets } from '../runtime/types.js';
+import { usesAzure } from './uses-azure.js';
+
+export { usesAzure };
 
 export interface OpenTargetsOptions {
   /** Asks for a password the environment does not have (interactive runs only). */
@@ -23,7 +26,6 @@ export interface OpenTargetsOptions {
   appName?: string;
 }
 
-const usesAzure = (runbook: Runbook): boolean => runbook.steps.some((s) => s.check?.azure || s.action?.azure || s.verify?.azure || s.wait?.azure);
 
 /**
  * Throws `TARGET_MISSING` when the targets file lacks a role the runbook uses — before anything

@@ -15,7 +15,7 @@ import { memoryOutput } from '../../src/cli/output.js';
 import { resolveParameters } from '../../src/compile/index.js';
 import { startLab, type Lab, type LabStatement } from '../../src/lab/index.js';
 import type { Timers } from '../../src/ports/timers.js';
-import { approvalServerName } from '../../src/runtime/approval/authorize-unattended.js';
+import { approvalArmName, approvalServerName } from '../../src/runtime/approval/authorize-unattended.js';
 import { generateKeyPair } from '../../src/runtime/approval/keys.js';
 import { signApproval } from '../../src/runtime/approval/sign-approval.js';
 
@@ -64,7 +64,12 @@ export function approve(e: E2eLab, runbook: string, params: Record<string, strin
   const approval = signApproval(
     {
       runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 },
-      targets: [approvalServerName(e.lab.host, e.lab.sqlserver.port), approvalServerName(e.lab.host, e.lab.mi.port)],
+      targets: [
+        approvalServerName(e.lab.host, e.lab.sqlserver.port),
+        approvalServerName(e.lab.host, e.lab.mi.port),
+        // The link resource an Azure step reaches is approved too.
+        approvalArmName({ subscriptionId: e.lab.names.subscriptionId, resourceGroup: e.lab.names.resourceGroup, instance: e.lab.names.instance, endpoint: e.lab.arm.url }),
+      ],
       parameters: Object.fromEntries(Object.entries(resolved.values).map(([k, v]) => [k, { equals: v as string | number | boolean }])),
       approver: 'e2e-approver@lab',
       issuedAt: new Date(now - 60_000),

@@ -13,12 +13,14 @@ import type { ParamValue } from '../../compile/index.js';
 import { AgmedicError } from '../../errors.js';
 import type { Runbook } from '../../runbook/schema.js';
 import {
+  approvalArmName,
   authorizeUnattended,
   normaliseApprovalServer,
   signApproval,
   type ApprovalTarget,
   type ParameterConstraint,
 } from '../../runtime/approval/index.js';
+import { usesAzure } from '../uses-azure.js';
 import { readTargetsFile } from '../../runtime/targets/index.js';
 import { EXIT } from '../exit-codes.js';
 import { loadUsableRunbook } from '../load-and-compile.js';
@@ -117,13 +119,17 @@ async function checkApproval(usable: ReturnType<typeof loadUsableRunbook>, file:
 
 function allowedServers(runbook: Runbook, opts: ApproveOptions): string[] {
   const out = new Set<string>();
-  for (const t of targetsFromFile(runbook, opts.targetsFile)) out.add(`${t.server.toLowerCase()},${t.port}`);
+  for (const t of targetsFromFile(runbook, opts.targetsFile)) {
+    out.add(`${t.server.toLowerCase()},${t.port}`);
+    if (t.arm !== undefined) out.add(t.arm);
+  }
   for (const s of splitServers(opts.targets)) out.add(normaliseApprovalServer(s));
   return [...out];
 }
 
 function checkTargets(runbook: Runbook, opts: ApproveOptions): ApprovalTarget[] {
-  const fromFile = targetsFromFile(runbook, opts.targetsFile);
+  // As `run` asks: the ARM resource only for a runbook that calls ARM.
+  const fromFile = targetsFromFile(runbook, opts.targetsFile).map(({ arm, ...t }) => (arm !== undefined && usesAzure(runbook) ? { ...t, arm } : t));
   const listed = splitServers(opts.targets).map((s, i): ApprovalTarget => {
     const name = normaliseApprovalServer(s);
     const comma = name.lastIndexOf(',');
@@ -138,7 +144,8 @@ function targetsFromFile(runbook: Runbook, file: string | undefined): ApprovalTa
   return runbook.targets.map((role) => {
     const t = targets[role];
     if (!t) throw new AgmedicError('TARGET_MISSING', `${file} has no target "${role}", which runbook ${runbook.metadata.name} uses`, { details: { role } });
-    return { role, server: t.server, port: t.port };
+    // The managed instance's ARM resource is approved with it: a run of an Azure-using runbook needs it.
+    return { role, server: t.server, port: t.port, ...(t.azure ? { arm: approvalArmName(t.azure) } : {}) };
   });
 }
 

@@ -16,14 +16,14 @@ import type { Journal, JournalEntry, RunManifest } from '../../ports/journal.js'
 import type { Prompter } from '../../ports/prompter.js';
 import type { Secret } from '../../ports/secret.js';
 import type { Timers } from '../../ports/timers.js';
-import { authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
+import { approvalArmName, authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
 import { acquireRunLocks, createUnattendedPrompter, executeRun, newRunId, lockAppName, lockResource, wouldPrompt, type RunResult, type WaitProgress } from '../../runtime/index.js';
 import { assertLivePlanStillFresh } from '../../runtime/live-plan/index.js';
 import { readTargetsFile, resolveTargetsPath, selectPair, type TargetsConfig } from '../../runtime/targets/index.js';
 import type { RunTargets } from '../../runtime/types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadUsableRunbook, type Usable } from '../load-and-compile.js';
-import { assertTargetsCover, closeRunTargets, openRunTargets } from '../open-targets.js';
+import { assertTargetsCover, closeRunTargets, openRunTargets, usesAzure } from '../open-targets.js';
 import type { Output } from '../output.js';
 import type { SavedPlan } from '../read-saved-plan.js';
 import { createProgressRenderer } from './render-progress.js';
@@ -138,7 +138,10 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
       approvalPath: input.approvalFile,
       ...(input.trustedKeysFile === undefined ? {} : { trustedKeys: input.trustedKeysFile }),
       runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 },
-      targets: roles.map((r) => ({ role: r, server: targetsConfig.targets[r]!.server, port: targetsConfig.targets[r]!.port })),
+      targets: roles.map((r) => {
+        const t = targetsConfig.targets[r]!;
+        return { role: r, server: t.server, port: t.port, ...(t.azure && usesAzure(usable.runbook) ? { arm: approvalArmName(t.azure) } : {}) };
+      }),
       parameters: values,
       now: clock.now(),
     });

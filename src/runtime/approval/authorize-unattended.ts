@@ -30,6 +30,23 @@ export interface ApprovalTarget {
   role: string;
   server: string;
   port: number;
+  /**
+   * `arm:<subscription>/<resource group>/<instance>[@endpoint]` when the run will call ARM for this
+   * role: the link resource an approved delete or failover reaches must be approved too, not only
+   * the SQL endpoints (see {@link approvalArmName}).
+   */
+  arm?: string;
+}
+
+/**
+ * Canonical name of a managed instance's ARM resource in approvals, lower-case.
+ *
+ * @example
+ * approvalArmName({ subscriptionId: 'S', resourceGroup: 'rg', instance: 'mi' }) // 'arm:s/rg/mi'
+ */
+export function approvalArmName(a: { subscriptionId: string; resourceGroup: string; instance: string; endpoint?: string }): string {
+  const endpoint = a.endpoint === undefined ? '' : `@${a.endpoint.replace(/\/+$/, '')}`;
+  return `arm:${a.subscriptionId}/${a.resourceGroup}/${a.instance}${endpoint}`.toLowerCase();
 }
 
 export interface UnattendedRequest {
@@ -72,6 +89,7 @@ export function approvalServerName(host: string, port: number): string {
  * normaliseApprovalServer('tcp:SQL01:1433') // 'sql01,1433'
  */
 export function normaliseApprovalServer(text: string): string {
+  if (/^arm:/i.test(text.trim())) return text.trim().toLowerCase();
   const s = text.trim().replace(/^tcp:/i, '');
   const m = /^(.+?)(?:[,:](\d{1,5}))?$/.exec(s);
   if (!m || m[1]!.includes(',') || m[1]!.trim() === '') throw new AgmedicError('USAGE', `"${text}" is not a server name (host, host,port or host:port)`);
@@ -96,10 +114,11 @@ export async function authorizeUnattended(req: UnattendedRequest): Promise<Autho
   // A hand-written approval may list a bare host for port 1433; the name passed for each target
   // is the form the approval uses. Safe before the signature check: it only picks spellings.
   const listed = new Set(approval.targets.map((t) => t.trim().toLowerCase()));
-  const targets = req.targets.map((t) => {
+  const targets = req.targets.flatMap((t) => {
     const canonical = approvalServerName(t.server, t.port);
     const bare = t.server.trim().toLowerCase();
-    return !listed.has(canonical) && t.port === 1433 && listed.has(bare) ? bare : canonical;
+    const sql = !listed.has(canonical) && t.port === 1433 && listed.has(bare) ? bare : canonical;
+    return t.arm === undefined ? [sql] : [sql, t.arm];
   });
   verifyApproval(approval, { trustedKeys, runbook: req.runbook, targets, parameters: req.parameters, now: req.now });
   return { approval, audit: { keyId: approval.keyId, approver: approval.approver, expiresAt: approval.expiresAt } };

@@ -13,5 +13,5 @@ export { verifyApproval } from './verify-approval.js';
 export { readApprovalFile } from './read-approval-file.js';
 export { readTrustedKeys, defaultTrustedKeysDir } from './read-trusted-keys.js';
 export { assertApprovalShape } from './check-approval-shape.js';
-export { authorizeUnattended, approvalServerName, normaliseApprovalServer, type ApprovalTarget, type Authorized, type UnattendedRequest } from './authorize-unattended.js';
+export { authorizeUnattended, approvalArmName, approvalServerName, normaliseApprovalServer, type ApprovalTarget, type Authorized, type UnattendedRequest } from './authorize-unattended.js';
 export type { Approval, ApprovalContext, ApprovalInput, KeyPair, ParameterConstraint, TrustedKey } from './types.js';
