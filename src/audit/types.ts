@@ -18,7 +18,8 @@ export interface ChainFields {
 export type AuditRecord = AuditEvent & ChainFields;
 
 /** Why `verifyAuditLog` refused a log. */
-export type ChainBreak = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'parse' | 'seq';
+/** `truncated`: a head hash kept elsewhere (`audit verify --head`) is no longer in the chain. */
+export type ChainBreak = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'parse' | 'seq' | 'truncated';
 
 /** The result of {@link verifyAuditLog}; `line` is 1-based. */
 export type VerifyResult =

@@ -146,8 +146,9 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .command('verify')
     .description('check the hash chain; names the first edited, deleted, inserted or reordered record (exit 8)')
     .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
+    .option('--head <hash>', 'a head hash printed by an earlier verify and kept elsewhere: it must still be in the chain (detects a cut or re-hashed end)')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExample:\n  $ agmedic audit verify --audit /var/log/agmedic/audit.jsonl')
+    .addHelpText('after', '\nExample:\n  $ agmedic audit verify --audit /var/log/agmedic/audit.jsonl --head 4fa036aef3e5…')
     .action(act(async (opts) => (await import('./commands/audit.js')).auditVerifyCommand(opts, output)));
 
   program

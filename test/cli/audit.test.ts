@@ -83,6 +83,20 @@ describe('agmedic audit verify', () => {
     expect(r.stdout).toContain(`intact, 10 records, head ${(JSON.parse(lines[9]!) as { hash: string }).hash}`);
   });
 
+  it('--head: a cut-off end verifies on its own, but not against the head hash kept earlier', async () => {
+    const dir = tempDir();
+    const original = join(dir, 'audit.jsonl');
+    const lines = await writeLog(original);
+    const head = (JSON.parse(lines[9]!) as { hash: string }).hash;
+    expect((await cli('audit', 'verify', '--audit', original, '--head', head)).code).toBe(0);
+    const cut = join(dir, 'cut.jsonl');
+    writeFileSync(cut, `${lines.slice(0, 7).join('\n')}\n`);
+    expect((await cli('audit', 'verify', '--audit', cut)).code).toBe(0);
+    const r = await cli('audit', 'verify', '--audit', cut, '--head', head);
+    expect(r.code).toBe(8);
+    expect(r.stderr).toContain(`audit broken: ${cut}:8: truncated:`);
+  });
+
   const tamper: Array<[string, (l: string[]) => string[], number, string]> = [
     ['edited', (l) => l.map((x, i) => (i === 2 ? x.replace('"answer":"run"', '"answer":"skip"') : x)), 3, 'edited'],
     ['deleted', (l) => l.filter((_, i) => i !== 5), 6, 'deleted'],

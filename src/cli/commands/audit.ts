@@ -12,6 +12,8 @@ import type { Output } from '../output.js';
 export interface AuditOptions {
   audit?: string;
   json?: boolean;
+  /** A head hash kept elsewhere earlier: the chain must still contain it (nothing cut or re-hashed before it). */
+  head?: string;
 }
 
 function logPath(opts: AuditOptions): string {
@@ -49,7 +51,17 @@ function resolveRunId(records: readonly AuditRecord[], wanted: string, path: str
 /** Exit 0 when the chain is intact; 8 naming the first bad line and why. */
 export async function auditVerifyCommand(opts: AuditOptions, output: Output): Promise<number> {
   const path = logPath(opts);
-  const result = await verifyAuditLog(path);
+  let result = await verifyAuditLog(path);
+  // A chain verifies on its own even with its end cut off or re-hashed from some record on: only a
+  // head hash kept elsewhere can tell. It must still be in the chain, as a record's own hash.
+  if (result.ok && opts.head !== undefined) {
+    const want = opts.head.trim().toLowerCase();
+    const records = await readAuditLog(path);
+    const at = records.findIndex((r) => r.hash === want);
+    if (at < 0) {
+      result = { ok: false, line: records.length + 1, reason: 'truncated', detail: `the head hash ${want.slice(0, 16)}… kept earlier is not in the chain: records were cut off or the chain was re-hashed` };
+    }
+  }
   if (opts.json) {
     output.out(JSON.stringify({ path, ...result }, null, 2));
     return result.ok ? EXIT.ok : EXIT.auditBroken;
