@@ -45,7 +45,10 @@ export async function acquireFileLock(lockPath: string, options: LockOptions = {
         await fh.close();
       }
       return async () => {
-        await unlink(lockPath).catch(() => undefined);
+        // Only our own lock: if it was judged stale and taken over by another writer meanwhile,
+        // removing theirs would let a third writer in and fork the chain.
+        const holder = await readFile(lockPath, 'utf8').catch(() => undefined);
+        if (holder === me) await unlink(lockPath).catch(() => undefined);
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
