@@ -94,6 +94,14 @@ const parseCache = new Map<string, ASTNode | null>();
 // which cost more than the parse itself (cold start of `agmedic plan`).
 let parseEnv: Environment | undefined;
 
+/**
+ * The parsed AST of `expr` (cached), or undefined when it does not parse. For walks over an
+ * expression's structure (which facts it reads); variables need not be declared.
+ */
+export function parseCelAst(expr: string): ASTNode | undefined {
+  return astOf(expr);
+}
+
 function astOf(expr: string): ASTNode | undefined {
   let ast = parseCache.get(expr);
   if (ast === undefined) {
@@ -253,14 +261,35 @@ const evalEnvs = new Map<string, { env: Environment; programs: Map<string, Retur
  * evaluateCel('facts.t < timestamp("2030-01-01T00:00:00Z")', { facts: { t: new Date(0) } }) // true
  */
 export function evaluateCel(expr: string, context: Record<string, unknown>): unknown {
-  const names = Object.keys(context).sort();
-  const key = names.join(',');
-  let cached = evalEnvs.get(key);
+  return evaluatePreparedCel(expr, prepareCelContext(context));
+}
+
+/** A context converted to CEL values once, for many evaluations (every diagnose rule on one link). */
+export interface PreparedCelContext {
+  readonly names: string;
+  readonly values: Record<string, unknown>;
+}
+
+export function prepareCelContext(context: Record<string, unknown>): PreparedCelContext {
+  const values: Record<string, unknown> = {};
+  for (const n of Object.keys(context).sort()) values[n] = toCelValue(context[n]);
+  return { names: Object.keys(values).join(','), values };
+}
+
+/**
+ * {@link evaluateCel} over a {@link prepareCelContext} result.
+ *
+ * @example
+ * const ctx = prepareCelContext({ facts });
+ * rules.filter((r) => evaluatePreparedCel(r.when, ctx) === true);
+ */
+export function evaluatePreparedCel(expr: string, context: PreparedCelContext): unknown {
+  let cached = evalEnvs.get(context.names);
   if (!cached) {
     const env = new Environment(OPTIONS);
-    for (const n of names) env.registerVariable(n, 'dyn');
+    for (const n of Object.keys(context.values)) env.registerVariable(n, 'dyn');
     cached = { env, programs: new Map() };
-    evalEnvs.set(key, cached);
+    evalEnvs.set(context.names, cached);
   }
   // A run evaluates the same few guards at every step; parsing dominated their cost.
   let program = cached.programs.get(expr);
@@ -269,7 +298,5 @@ export function evaluateCel(expr: string, context: Record<string, unknown>): unk
     if (cached.programs.size > 10_000) cached.programs.clear();
     cached.programs.set(expr, program);
   }
-  const converted: Record<string, unknown> = {};
-  for (const n of names) converted[n] = toCelValue(context[n]);
-  return fromCelValue(program(converted));
+  return fromCelValue(program(context.values));
 }

@@ -15,7 +15,7 @@ export { buildMachine } from './build-machine.js';
 export { deriveGraph } from './derive-graph.js';
 export { proveSafety, safetyDiagnostics } from './safety-proof.js';
 export { dominance, splitGraph, pathAvoiding, type Dominance, type SplitGraph } from './dominators.js';
-export { celEnvironmentFor, checkCel, evaluateCel, referencedFacts, referencedParams, toCelValue, fromCelValue, type CelProblem, type CelScope, type FactRef } from './cel.js';
+export { celEnvironmentFor, checkCel, evaluateCel, evaluatePreparedCel, parseCelAst, prepareCelContext, referencedFacts, referencedParams, toCelValue, fromCelValue, type CelProblem, type PreparedCelContext, type CelScope, type FactRef } from './cel.js';
 export { celFieldsOf } from './analyze-cel.js';
 export { parseDuration } from './durations.js';
 export { resolveParameters } from './resolve-parameters.js';

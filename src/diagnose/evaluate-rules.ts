@@ -2,7 +2,7 @@
  * Rules × facts → findings. A rule whose condition cannot be evaluated on these facts (an index
  * past the end of an empty list, say) does not match; the error is kept for `--json`.
  */
-import { prepareFacts, runCel, type CelFacts } from './cel-program.js';
+import { evaluatePreparedCel as runCel, prepareCelContext, type PreparedCelContext as CelFacts } from '../compile/cel.js';
 import { SEVERITY_RANK, type Finding, type PairFacts, type Rule, type RunbookCall } from './types.js';
 
 const INTERPOLATION = /\{\{([\s\S]*?)\}\}/g;
@@ -73,7 +73,7 @@ function runbookCall(rule: Rule, ctx: CelFacts, facts: PairFacts): RunbookCall |
  * findings.filter((f) => f.severity !== 'info'); // what needs action
  */
 export function evaluateRules(rules: readonly Rule[], facts: PairFacts): RuleEvaluation {
-  const ctx = prepareFacts(facts);
+  const ctx = prepareCelContext({ facts });
   const findings: Finding[] = [];
   const errors: Record<string, string> = {};
   for (const rule of rules) {

@@ -10,7 +10,7 @@ import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
 import { parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { celEnvironmentFor, checkCel } from '../compile/cel.js';
-import { prepareFacts, runCel, type CelFacts } from './cel-program.js';
+import { evaluatePreparedCel as runCel, prepareCelContext, type PreparedCelContext as CelFacts } from '../compile/cel.js';
 import { AgmedicError, type Diagnostic, type ErrorCode, type SourceFile, type SourceRange } from '../errors.js';
 import { createPositionIndex } from '../runbook/positions.js';
 import { findPackageRoot, readRunbookSource } from '../runbook/read-runbook.js';
@@ -94,7 +94,7 @@ function checkExpr(ctx: Ctx, expr: string, path: Array<string | number>, want: '
     return false;
   }
   try {
-    runCel(expr, (blank ??= prepareFacts(blankFacts())));
+    runCel(expr, (blank ??= prepareCelContext({ facts: blankFacts() })));
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
     // Only a missing key is a mistake in the rule; index errors etc. depend on real data.

@@ -8,11 +8,11 @@
  * lets a fingerprint of reads stand for "the route would be the same", without including columns
  * the condition never looks at (LSNs that move every second, timestamps).
  *
- * Parsing goes through the same CEL package the compiler uses; nothing is evaluated here.
+ * Parsing is compile/cel.ts's (cached, shared with the compiler); nothing is evaluated here.
  */
-import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+import type { ASTNode } from '@marcbachmann/cel-js';
+import { parseCelAst } from '../../compile/cel.js';
 
-const parser = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false, limits: { maxAstNodes: 5000, maxDepth: 64 } });
 const COMPREHENSIONS = new Set(['exists', 'all', 'exists_one', 'existsOne', 'filter', 'map']);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -42,12 +42,8 @@ export function factsPath(step: string, role: string): string {
  * // [{ expr: 'facts.roles.mi.size()', step: 'roles' }]
  */
 export function factReads(expr: string, rows?: { step: string; role: string }): FactRead[] {
-  let ast: ASTNode;
-  try {
-    ast = parser.parse(expr).ast;
-  } catch {
-    return [];
-  }
+  const ast = parseCelAst(expr);
+  if (!ast) return [];
   const out: FactRead[] = [];
   const seen = new Set<string>();
   const add = (node: ASTNode, root: RootInfo) => {
