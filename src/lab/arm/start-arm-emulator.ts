@@ -1,6 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenOn } from '../listen-on.js';
 import { AgmedicError } from '../../errors.js';
 import { handleArmRequest, type ArmResponse, type HandlerContext } from './handle-request.js';
 import { OperationStore } from './operations.js';
@@ -84,22 +85,7 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
     void serve(req, res);
   });
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new AgmedicError('LAB_PORT_IN_USE', `port ${opts.port ?? 0} on ${host} is already in use`, { cause: err })
-          : new AgmedicError('LAB_CONTROL', `cannot listen on ${host}:${opts.port ?? 0}: ${err.message}`, { cause: err }),
-      );
-    };
-    server.once('error', onError);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+const port = await listenOn(server, host, opts.port, 'ARM');
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { listenOn } from '../listen-on.js';
 import { AgmedicError } from '../../errors.js';
 import type { LabFault, LabPairControl, LabStatement } from './types.js';
 import { LAB_FAULT_KINDS } from './types.js';
@@ -74,18 +75,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new AgmedicError('LAB_PORT_IN_USE', `control port ${opts.port ?? 0} on ${host} is already in use`, { cause: err })
-          : new AgmedicError('LAB_CONTROL', `cannot start the control server: ${err.message}`, { cause: err }),
-      ),
-    );
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+const port = await listenOn(server, host, opts.port, 'control');
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     token,

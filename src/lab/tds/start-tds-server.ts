@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { AgmedicError } from '../../errors.js';
+import { listenOn } from '../listen-on.js';
 import { TdsConnection } from './tds-connection.js';
 import type { ServerState, TdsServer, TdsServerOptions } from './types.js';
 
@@ -58,22 +58,7 @@ export async function startTdsServer(opts: TdsServerOptions): Promise<TdsServer>
   });
   server.on('tlsClientError', () => undefined);
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new AgmedicError('LAB_PORT_IN_USE', `port ${opts.port ?? 0} on ${host} is already in use`, { cause: err })
-          : new AgmedicError('LAB_CONTROL', `cannot listen on ${host}:${opts.port ?? 0}: ${err.message}`, { cause: err }),
-      );
-    };
-    server.once('error', onError);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+const port = await listenOn(server, host, opts.port, 'TDS');
 
   // A reset rather than a FIN: clients see ECONNRESET at once, as after a real network drop.
   const dropAll = (): void => {
