@@ -3,7 +3,6 @@
  * show the analyses scale linearly. Target: 10,000 steps load+compile+proof ≤ 1 s.
  * Run with `npm run build && node dist/bench/compile-scale.js [steps…]`.
  */
-import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { compileRunbook } from '../src/compile/index.js';
 import { proveSafety } from '../src/compile/safety-proof.js';
@@ -65,7 +64,6 @@ for (const n of sizes.length ? sizes : [1_000, 10_000, 50_000]) {
   const data = generate(n);
   const runbook: Runbook = RunbookSchema.parse(data);
   const text = stringify(data);
-  if (process.env.DUMP) writeFileSync(process.env.DUMP, text);
   const compileRuns: number[] = [];
   const proofRuns: number[] = [];
   const fullRuns: number[] = [];

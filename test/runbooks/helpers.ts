@@ -1,14 +1,14 @@
 /**
  * Helpers for the shipped-runbook tests: read every runbook in runbooks/, walk its CEL and SQL,
- * and evaluate conditions against hand-written facts (a stand-in for the runtime until it lands).
+ * and evaluate conditions against hand-written facts (routing checks without a lab).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse as parseCel } from '@marcbachmann/cel-js';
 import { evaluateCel } from '../../src/compile/cel.js';
-import { parse as parseYaml } from 'yaml';
 import { findPackageRoot } from '../../src/runbook/read-runbook.js';
-import { RunbookSchema, type Runbook, type Step } from '../../src/runbook/schema.js';
+import { loadRunbook } from '../../src/runbook/load-runbook.js';
+import type { Runbook, Step } from '../../src/runbook/schema.js';
 
 export const RUNBOOKS_DIR = join(findPackageRoot(import.meta.url), 'runbooks');
 
@@ -27,9 +27,10 @@ export function shippedFiles(): string[] {
 
 export function readShipped(file: string): ShippedRunbook {
   const text = readFileSync(join(RUNBOOKS_DIR, file), 'utf8');
-  const parsed = RunbookSchema.safeParse(parseYaml(text));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.message}`);
-  return { file, name: basename(file).replace(/\.ya?ml$/, ''), text, runbook: parsed.data };
+  // The loader the CLI uses, so the tests read a runbook exactly as `agmedic run` does.
+  const loaded = loadRunbook({ name: file, text });
+  if (!loaded.runbook) throw new Error(`${file}: ${loaded.diagnostics.map((d) => `${d.code} ${d.message}`).join('; ')}`);
+  return { file, name: basename(file).replace(/\.ya?ml$/, ''), text, runbook: loaded.runbook };
 }
 
 export function step(rb: Runbook, id: string): Step {

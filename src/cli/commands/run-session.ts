@@ -16,7 +16,7 @@ import type { Journal, JournalEntry, RunManifest } from '../../ports/journal.js'
 import type { Prompter } from '../../ports/prompter.js';
 import type { Secret } from '../../ports/secret.js';
 import type { Timers } from '../../ports/timers.js';
-import { approvalArmName, authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
+import { approvalArmName, approvalServerName, authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
 import { acquireRunLocks, createUnattendedPrompter, executeRun, newRunId, lockAppName, lockResource, wouldPrompt, type RunResult, type WaitProgress } from '../../runtime/index.js';
 import { assertLivePlanStillFresh } from '../../runtime/live-plan/index.js';
 import { readTargetsFile, resolveTargetsPath, selectPair, type TargetsConfig } from '../../runtime/targets/index.js';
@@ -259,14 +259,13 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
 
 export { resolveTargetsPath, loadUsableRunbook };
 
-/** Role → `host,port` (lower-cased) and, for a managed instance with Azure coordinates, its ARM id. */
+/** Role → its names as approvals spell them: `host,port` and, with Azure coordinates, `arm:…`. */
 function targetIdentity(config: TargetsConfig, roles: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const r of roles) {
     const t = config.targets[r];
     if (!t) continue;
-    const arm = t.azure ? ` arm:${t.azure.subscriptionId}/${t.azure.resourceGroup}/${t.azure.instance}${t.azure.endpoint ? `@${t.azure.endpoint}` : ''}` : '';
-    out[r] = `${t.server.toLowerCase()},${t.port}${arm}`;
+    out[r] = [approvalServerName(t.server, t.port), ...(t.azure ? [approvalArmName(t.azure)] : [])].join(' ');
   }
   return out;
 }
