@@ -56,7 +56,12 @@ class FileJournal implements Journal {
     return readJournalDir(this.runId, this.location);
   }
 
+  #closed = false;
+
+  /** Idempotent: `run` closes it before reporting, and again (a no-op) in its cleanup. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.fh.close();
   }
 }

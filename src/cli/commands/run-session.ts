@@ -237,6 +237,10 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
       ...(progress ? { onProgress: (p: WaitProgress) => progress.update(p), onNotice: progress.notice } : {}),
     });
     progress?.stop();
+    // Closing flushes and fsyncs the last records: a failure must change the exit code, so it is
+    // done here and not only in `finally` (where it is a no-op after this, and cleanup on errors).
+    await journal.close();
+    await audit.close();
     const code = exitCodeForRun(result);
     if (input.json) {
       output.out(JSON.stringify({ ...result, facts: undefined, auditFile, runDir: journal.location, exitCode: code }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));

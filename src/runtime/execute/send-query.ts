@@ -135,6 +135,8 @@ export class QueryRunner {
       try {
         byRole[role] = await this.send(input.step, 'execute', q, role, signal, input.timeoutMs);
         await ledger.append({ type: 'outcome', key, at: opts.clock.now().toISOString(), status: 'ok' });
+        // fsync after the change: a failure here must stop the run, not pass unnoticed.
+        await recorder.sync();
       } catch (err) {
         const code = isAgmedicError(err) ? err.code : 'INTERNAL';
         const unknown = UNKNOWN_OUTCOME.has(code);
@@ -144,9 +146,10 @@ export class QueryRunner {
           error: { code, message: err instanceof Error ? err.message : String(err), ...(number === undefined ? {} : { number }) },
         });
         if (unknown) recorder.record({ type: 'in-doubt', runId: opts.runId, step: input.step, target: role, reason: `${code} while the change was in flight` });
-        throw err;
-      } finally {
+        // The statement's error is the one to report; an audit failure is sticky in the sink and
+        // fails the run's next write (and its close) with AUDIT_WRITE anyway.
         await recorder.sync().catch(() => undefined);
+        throw err;
       }
     }
     return { kind: q.azure ? 'azure' : 'sql', byRole };
