@@ -3,7 +3,7 @@
  * of `plan` that loads the drivers (mssql, @azure/*) — `plan` without --live never does.
  */
 import { writeFileSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { CompileResult, ParamValue, Plan } from '../../compile/index.js';
 import { AgmedicError } from '../../errors.js';
@@ -12,6 +12,7 @@ import { makeLivePlan, renderLivePlan } from '../../runtime/live-plan/index.js';
 import { readTargetsFile, resolveTargetsPath, selectPair } from '../../runtime/targets/index.js';
 import { EXIT } from '../exit-codes.js';
 import { closeRunTargets, openRunTargets } from '../open-targets.js';
+import { operatorName } from '../operator-name.js';
 import type { Output } from '../output.js';
 
 export interface LivePlanCliOptions {
@@ -41,7 +42,7 @@ export async function planLive(
   try {
     live = await makeLivePlan({
       runbook: usable.runbook, compiled: usable.compiled, plan, values, targets, clock: { now: () => new Date() }, signal: ac.signal,
-      operator: safeUser(), host: hostname(),
+      operator: operatorName(), host: hostname(),
     });
   } finally {
     process.off('SIGINT', onSigint);
@@ -63,10 +64,3 @@ export async function planLive(
   return EXIT.ok;
 }
 
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}

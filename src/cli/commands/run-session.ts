@@ -4,7 +4,7 @@
  * come from (the command line, or the run's manifest).
  */
 import { createHash } from 'node:crypto';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { defaultStateDir, fileJournalStore } from '../../adapters/file-journal.js';
 import { createInquirerPrompter } from '../../adapters/inquirer-prompter.js';
 import { systemTimers } from '../../adapters/system-timers.js';
@@ -23,6 +23,7 @@ import { readTargetsFile, resolveTargetsPath, selectPair, type TargetsConfig } f
 import type { RunTargets } from '../../runtime/types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadUsableRunbook, type Usable } from '../load-and-compile.js';
+import { operatorName } from '../operator-name.js';
 import { assertTargetsCover, closeRunTargets, openRunTargets, usesAzure } from '../open-targets.js';
 import type { Output } from '../output.js';
 import type { SavedPlan } from '../read-saved-plan.js';
@@ -62,13 +63,6 @@ export interface SessionInput {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-export function operatorName(env: Readonly<Record<string, string | undefined>>): string {
-  try {
-    return env.AGMEDIC_OPERATOR || userInfo().username;
-  } catch {
-    return env.USER ?? 'unknown';
-  }
-}
 
 /** Exit code of a finished run (README: "Exit codes"). */
 export function exitCodeForRun(result: RunResult): number {
