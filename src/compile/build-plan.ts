@@ -73,7 +73,8 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
     if (s.when) p.when = s.when;
     if (s.check) p.queries.push(planQuery('check', s.check, values, s.check.expect));
     if (s.action) {
-      if (s.impact === 'destructive' || s.confirm) {
+      {
+        // Every change is asked for (guided) or answered by the approval's policy (unattended).
         const c = s.confirm;
         p.confirm = { evidence: c?.evidence ?? [] };
         if (c?.message !== undefined) p.confirm.message = c.message;
@@ -101,7 +102,7 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
     if (s.decide) s.decide.choices.forEach((c) => b.push({ on: 'choice', label: c.label, ...(c.when ? { condition: c.when } : {}), goto: c.next }));
     else if (!s.end) {
       b.push({ on: 'next', goto: succ });
-      if (p.confirm) b.push({ on: 'confirm-skip', goto: succ });
+      if (p.confirm) b.push({ on: 'confirm-skip', goto: s.onSkip ?? `${s.id}:skipped` });
       if (s.wait) b.push({ on: 'timeout', goto: fail });
       if (p.retry) b.push({ on: 'retry-exhausted', goto: fail });
       b.push({ on: 'onFail', goto: fail });
@@ -113,6 +114,9 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
   for (const e of compiled.graph.edges) reachable.add(e.to);
   const outcomes: PlanOutcome[] = steps.filter((s) => s.end).map((s) => ({ outcome: s.end!.outcome, step: s.id, message: s.end!.message }));
   for (const n of compiled.graph.nodes) {
+    if (n.final && n.phase === 'skipped' && n.step !== undefined) {
+      outcomes.push({ outcome: n.outcome ?? 'manual', step: n.id, message: compiled.machine.states[n.id]?.output?.message ?? '' });
+    }
     if (n.final && n.step === undefined && n.outcome && (reachable.has(n.id) || n.id === '@aborted')) {
       const message = compiled.machine.states[n.id]?.output?.message ?? '';
       outcomes.push({ outcome: n.outcome, message });
