@@ -69,6 +69,8 @@ export function exitCodeForRun(result: RunResult): number {
   switch (result.outcome) {
     case 'fixed':
     case 'nothing-to-do':
+    // A diagnostic runbook that finished its diagnosis did its job: a scheduler must not read it as a failure.
+    case 'diagnosed':
     case 'stopped':
       return EXIT.ok;
     case 'refused':
