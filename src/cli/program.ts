@@ -80,6 +80,14 @@ export function createProgram(output: Output, setExit: (code: number) => void): 
     .action(act(async (runbook, opts) => (await import('./commands/plan.js')).planCommand(runbook, opts, output)));
 
   program
+    .command('describe')
+    .description("print a runbook's description, caveats (notes), parameters and a summary of its steps")
+    .argument('<runbook>', 'a runbook file or the name of a shipped runbook')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  $ agmedic describe premature-log-truncation')
+    .action(act(async (runbook, opts) => (await import('./commands/describe.js')).describeCommand(runbook, opts, output)));
+
+  program
     .command('graph')
     .description('print the compiled statechart')
     .argument('<runbook>', 'a runbook file or the name of a shipped runbook')

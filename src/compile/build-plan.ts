@@ -127,10 +127,38 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
   for (const name of Object.keys(runbook.parameters)) if (Object.prototype.hasOwnProperty.call(values, name)) parameters[name] = values[name]!;
   return {
     planVersion: 1,
-    runbook: { name: runbook.metadata.name, title: runbook.metadata.title, sha256: meta.sha256 },
+    runbook: {
+      name: runbook.metadata.name,
+      title: runbook.metadata.title,
+      sha256: meta.sha256,
+      ...(runbook.metadata.description !== undefined ? { description: runbook.metadata.description } : {}),
+      ...(runbook.metadata.notes.length ? { notes: [...runbook.metadata.notes] } : {}),
+    },
+    summary: summarizeSteps(runbook),
     parameters,
     targets: [...runbook.targets],
     steps: steps_,
     outcomes,
   };
+}
+
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * One line a DBA reads before running: `5 checks, 3 changes (2 destructive), 1 manual step, 2 waits`.
+ * A decide step is the operator's call (a manual step); verify queries are part of their change.
+ *
+ * @example
+ * summarizeSteps(runbook) // '4 checks, 2 changes (2 destructive), 1 manual step, 1 wait, 5 ends'
+ */
+export function summarizeSteps(runbook: Runbook): string {
+  const n = (pred: (s: Runbook['steps'][number]) => boolean) => runbook.steps.filter(pred).length;
+  const changes = n((s) => s.action !== undefined);
+  const destructive = n((s) => s.action !== undefined && s.impact === 'destructive');
+  const parts = [count(n((s) => s.check !== undefined), 'check'), `${count(changes, 'change')}${destructive ? ` (${destructive} destructive)` : ''}`];
+  const manual = n((s) => s.decide !== undefined);
+  if (manual) parts.push(count(manual, 'manual step'));
+  const waits = n((s) => s.wait !== undefined);
+  if (waits) parts.push(count(waits, 'wait'));
+  return parts.join(', ');
 }

@@ -186,7 +186,9 @@ export interface PlanOutcome {
 
 export interface Plan {
   planVersion: 1;
-  runbook: { name: string; title: string; sha256: string };
+  runbook: { name: string; title: string; sha256: string; description?: string; notes?: string[] };
+  /** What the run does, counted: `5 checks, 3 changes (2 destructive), 1 manual step, 2 waits`. */
+  summary: string;
   parameters: Record<string, ParamValue>;
   targets: string[];
   steps: PlanStep[];
