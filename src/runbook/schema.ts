@@ -111,6 +111,7 @@ export const CheckSchema = z.strictObject({
   ...querySource,
   expect: cel.optional().describe('Must hold for every target; `rows` (SQL) or `result` (Azure) are in scope.'),
   message: z.string().optional().describe('Shown when `expect` does not hold.'),
+  show: z.record(z.string(), cel).optional().describe('Named values printed after the check runs (guided), e.g. an ETA; `rows` is the first target\'s. A name ending in _kb, _bytes, _ms or _s is shown in MB/GB, ms/s, h/min.'),
 });
 
 export const ActionSchema = z.strictObject({

@@ -4,12 +4,14 @@
  * come from (the command line, or the run's manifest).
  */
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { defaultStateDir, fileJournalStore } from '../../adapters/file-journal.js';
 import { createInquirerPrompter } from '../../adapters/inquirer-prompter.js';
 import { systemTimers } from '../../adapters/system-timers.js';
 import { defaultAuditLogPath, openAuditLog } from '../../audit/index.js';
-import { buildPlan, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
+import { buildPlan, renderPlanHeader, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
+import { formatDuration } from '../../compile/human-units.js';
 import { AgmedicError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Journal, JournalEntry, RunManifest } from '../../ports/journal.js';
@@ -206,7 +208,11 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
         startedAt: clock.now().toISOString(),
       });
     }
-    if (!input.json) output.err(`agmedic: run ${runId} (${usable.runbook.metadata.name}) by ${operator} on ${host}; journal ${journal.location}`);
+    if (!input.json) {
+      // The caveats a DBA must read come first (a resumed run has shown them already).
+      if (!input.resume) output.err(renderPlanHeader(plan, { color: output.color }));
+      output.err(`agmedic: run ${runId} (${usable.runbook.metadata.name}) by ${operator} on ${host}; journal ${journal.location}`);
+    }
     const result = await executeRun({
       runId,
       runbook: usable.runbook,
@@ -238,12 +244,20 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
     await journal.close();
     await audit.close();
     const code = exitCodeForRun(result);
+    if (result.summary) {
+      const head = auditHeadOf(auditFile, runId);
+      if (head !== undefined) result.summary.audit.head = head;
+    }
     if (input.json) {
       output.out(JSON.stringify({ ...result, facts: undefined, auditFile, runDir: journal.location, exitCode: code }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     } else {
-      output.out(`${result.outcome}: ${result.message}`);
+      const resumeHint = `agmedic resume ${runId}${input.stateDir ? ` --state-dir ${input.stateDir}` : ''}`;
+      // The hint is printed once: the message names it already unless a state dir must be added.
+      const message = input.stateDir ? result.message.replace(`agmedic resume ${runId}`, resumeHint) : result.message;
+      output.out(`${result.outcome}: ${message}`);
       for (const d of result.inDoubt) output.out(`  in doubt: ${d.step} on ${d.target} → verify says ${d.resolution}`);
-      if (result.outcome === 'interrupted') output.out(`  resume with: agmedic resume ${runId}${input.stateDir ? ` --state-dir ${input.stateDir}` : ''}`);
+      if (result.outcome === 'interrupted' && !message.includes(resumeHint)) output.out(`  resume with: ${resumeHint}`);
+      if (result.summary) output.out(renderRunSummary(result.summary));
       output.out(`  audit: ${auditFile} (agmedic audit show ${runId})`);
     }
     return code;
@@ -268,4 +282,47 @@ function targetIdentity(config: TargetsConfig, roles: readonly string[]): Record
     out[r] = [approvalServerName(t.server, t.port), ...(t.azure ? [approvalArmName(t.azure)] : [])].join(' ');
   }
   return out;
+}
+
+/** The end-of-run summary: what changed (statement, target, time), what was skipped, what never ran. */
+export function renderRunSummary(summary: NonNullable<RunResult['summary']>): string {
+  const oneLine = (sql: string) => {
+    const flat = sql.replace(/\s+/g, ' ').trim();
+    return flat.length > 100 ? `${flat.slice(0, 100)}…` : flat;
+  };
+  const lines = ['summary:'];
+  lines.push(summary.changed.length ? '  changed:' : '  changed: nothing');
+  for (const c of summary.changed) lines.push(`    ${c.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${c.step} on ${c.target} (${formatDuration(c.durationMs)}): ${oneLine(c.statement)}`);
+  if (summary.skipped.length) lines.push('  skipped:', ...summary.skipped.map((x) => `    ${x.step} (${x.title}): ${x.reason}`));
+  if (summary.notAttempted.length) lines.push('  not attempted:', ...summary.notAttempted.map((x) => `    ${x.step} (${x.title})`));
+  lines.push(`  audit run id ${summary.audit.runId}${summary.audit.head ? `, head hash ${summary.audit.head}` : ''}`);
+  return lines.join('\n');
+}
+
+/**
+ * The hash of this run's last audit record (its run-end), read back from the log's tail once the
+ * log is closed: what `audit verify` will find the chain anchored at for this run.
+ */
+function auditHeadOf(file: string, runId: string): string | undefined {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size, 256 * 1024);
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      const lines = buf.toString('utf8').split('\n');
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i]!;
+        if (!line.includes('"run-end"') || !line.includes(runId)) continue;
+        const m = /^\{"hash":"([0-9a-f]+)"/.exec(line);
+        if (m) return m[1];
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The summary goes without the head; `audit verify` is the authority anyway.
+  }
+  return undefined;
 }
