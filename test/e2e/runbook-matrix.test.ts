@@ -169,8 +169,10 @@ describe('each runbook on its own incident', () => {
       expect(await query(e.lab, 'sqlserver', dag)).toEqual([]);
       expect(await query(e.lab, 'mi', dag)).toEqual([]);
       expect(await query(e.lab, 'sqlserver', `SELECT name FROM sys.availability_groups WHERE name = 'AG_Sales'`)).toEqual([{ name: 'AG_Sales' }]);
+      // Read by its check, then again immediately before each of the two drops it is evidence for
+      // (fresh evidence at the prompt).
       const evidence = auditRecords(e, 'statement', 'log_backups');
-      expect(evidence).toHaveLength(1);
+      expect(evidence).toHaveLength(3);
       await expectRerunIsNoop(e, 'premature-log-truncation', PARAMS['premature-log-truncation']!, ['nothing-to-do']);
     });
   }, 90_000);

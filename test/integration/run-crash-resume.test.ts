@@ -89,7 +89,8 @@ describe('SIGKILL, then resume', () => {
     await until('step settle to start', () => startsOf(lab.home, 'settle'));
     lab.lab.control.delayStatements('sqlserver', 5000);
     const runId = runIdOf(lab.home);
-    await until('the demotion intent', () => journalText(lab.home, runId).includes('"type":"intent"'));
+    // Slowed reads before it: the poll, the fresh evidence read at the prompt, the re-check.
+    await until('the demotion intent', () => journalText(lab.home, runId).includes('"type":"intent"'), 40_000);
     await new Promise((r) => setTimeout(r, 200)); // the statement is now waiting inside the lab
     child.proc.kill('SIGKILL');
     await child.exit;
