@@ -67,7 +67,8 @@ describe('SIGKILL, then resume', () => {
   test.each(['roles', 'settle', 'demote', 'after'])('killed as step %s starts: resume finishes, the demotion reached the lab once', async (step) => {
     const { child, lab } = await startRun();
     lab.lab.control.delayStatements('sqlserver', 400);
-    await until(`step ${step} to start`, () => startsOf(lab.home, step));
+    // Slowed reads: the prompt's fresh evidence and the re-check come before `after`.
+    await until(`step ${step} to start`, () => startsOf(lab.home, step), 40_000);
     child.proc.kill('SIGKILL');
     expect((await child.exit).signal).toBe('SIGKILL');
     lab.lab.control.delayStatements('sqlserver', 0);
