@@ -73,7 +73,7 @@ export function describeConfirm(req: ConfirmRequest): string {
   if (req.evidenceChanged?.length) {
     lines.push(`  !! changed since the run chose this step: ${req.evidenceChanged.join(', ')} — read the evidence above again before you answer`);
   }
-  if (req.message) lines.push(`  ${req.message}`);
+  // The message is the question itself (below); printed here too it read twice.
   if (req.retryReason) lines.push(`  (${req.retryReason})`);
   return `${lines.join('\n')}\n`;
 }

@@ -141,7 +141,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
   const summarize = (): RunSummary => {
     // From the journal, so a resumed run also lists what it changed before the interruption.
     const changed: RunSummary['changed'] = rs.ledger.doneChanges().map(({ intent, outcome }) => {
-      const server = opts.targets.sql[intent.target]?.describe() ?? opts.targets.azure[intent.target]?.describe() ?? intent.target;
+      const azure = opts.plan.steps.find((x) => x.id === intent.step)?.queries.some((q) => q.phase === 'execute' && q.azure !== undefined);
+      const server = (azure ? opts.targets.azure[intent.target]?.describe() : opts.targets.sql[intent.target]?.describe()) ?? intent.target;
       const durationMs = Math.max(0, Date.parse(outcome.at) - Date.parse(intent.at));
       return { step: intent.step, title: rs.steps.get(intent.step)?.title ?? intent.step, target: server, statement: intent.text, at: intent.at, durationMs };
     });
