@@ -7,6 +7,8 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createInquirerPrompter } from '../../src/adapters/inquirer-prompter.js';
+import { AgmedicError } from '../../src/errors.js';
+import type { Prompter } from '../../src/ports/prompter.js';
 import { memoryOutput } from '../../src/cli/output.js';
 import { resumeCommand } from '../../src/cli/commands/resume.js';
 import { runCommand } from '../../src/cli/commands/run.js';
@@ -93,5 +95,25 @@ describe('a guided session transcript', () => {
     expect(result.outcome).toBe('interrupted');
     expect(result.summary).toMatchObject({ changed: [], skipped: [], notAttempted: [{ step: 'demote' }] });
     expect(result.summary.audit.head).toMatch(/^[0-9a-f]{64}$/);
+  }, 60_000);
+
+  test('Ctrl-C at a prompt (the prompt sees it, not the process) stops at once, resumable, the hint printed once', async () => {
+    // On a terminal inquirer reads ^C itself (raw mode) and rejects; no SIGINT reaches the process.
+    const ctrlC: Prompter = {
+      kind: 'guided',
+      operator: 'tester',
+      confirm: async () => Promise.reject(new AgmedicError('CANCELLED', 'the prompt was interrupted')),
+      decide: async () => Promise.reject(new AgmedicError('CANCELLED', 'the prompt was interrupted')),
+    };
+    const out = memoryOutput();
+    const started = Date.now();
+    const code = await runCommand(FIXTURE, { param: ['link=SalesLink'], targets: rl.targets }, out, { prompter: ctrlC, env: rl.env, interactive: true });
+    expect(code).toBe(6);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(out.stdout).toMatch(/^interrupted: interrupted at step demote; continue with: agmedic resume \S+$/m);
+    expect(out.stdout.match(/agmedic resume /g)).toHaveLength(1);
+    const runId = /agmedic resume (\S+)/.exec(out.stdout)![1]!;
+    const resumed = await resumeCommand(runId, { json: true }, memoryOutput(), { prompter: scriptedPrompter([{ answer: 'skip' }]), env: rl.env, interactive: true });
+    expect(resumed).toBe(5); // resumable: the question is asked again (and declined here)
   }, 60_000);
 });
