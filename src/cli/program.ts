@@ -139,8 +139,13 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .description('list the runs, or show one run as a timeline')
     .argument('[run-id]', 'a run id (or a unique prefix of one)')
     .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
+    .option('--runbook <name>', 'only runs of this runbook')
+    .option('--since <when>', 'only runs started since: a duration back from now (2h, 7d) or an ISO time')
+    .option('--outcome <outcome>', 'only runs that ended so: fixed, failed, aborted, refused, interrupted, running, …')
+    .option('--target <name>', 'only runs against this target (role name, substring)')
+    .option('--state-dir <dir>', 'where run journals live, for the status of unfinished runs (default $AGMEDIC_HOME)')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  $ agmedic audit show\n  $ agmedic audit show 7f3c --json')
+    .addHelpText('after', '\nExamples:\n  $ agmedic audit show\n  $ agmedic audit show --since 7d --outcome failed\n  $ agmedic audit show 7f3c --json')
     .action(act(async (runId, opts) => (await import('./commands/audit.js')).auditShowCommand(runId, opts, output)));
   audit
     .command('verify')
@@ -150,6 +155,27 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  $ agmedic audit verify --audit /var/log/agmedic/audit.jsonl --head 4fa036aef3e5…')
     .action(act(async (opts) => (await import('./commands/audit.js')).auditVerifyCommand(opts, output)));
+
+  program
+    .command('report')
+    .description('the post-incident report of a run, from the audit log and its journal: header, route on the statechart, what changed, timeline')
+    .argument('<run-id>', 'a run id (or a unique prefix of one)')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'md']).default('html'))
+    .option('--out <file>', 'write the report here (default: print it)')
+    .option('--audit <file>', 'the audit log (default: the run\'s own, else $AGMEDIC_HOME/audit.jsonl)')
+    .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME)')
+    .option('--time-zone <zone>', 'IANA zone for local times (default: this machine\'s)')
+    .addHelpText('after', '\nExamples:\n  $ agmedic report 20250314-031502-9f3a --out incident-4711.html\n  $ agmedic report 2025031 --format md > change-ticket.md')
+    .action(act(async (runId, opts) => (await import('./commands/report.js')).reportCommand(runId, opts, output)));
+
+  program
+    .command('runs')
+    .description('the runs in $AGMEDIC_HOME/runs that can be resumed (--all: every run) with their status')
+    .option('--all', 'every run, finished ones too')
+    .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ agmedic runs\n  $ agmedic runs --all --json')
+    .action(act(async (opts) => (await import('./commands/runs.js')).runsCommand(opts, output)));
 
   program
     .command('run')
