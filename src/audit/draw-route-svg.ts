@@ -68,7 +68,7 @@ export function drawRouteSvg(graph: ReportGraph, route: ReadonlyArray<{ step: st
     if (taken.has(key)) continue;
     if (b === a + 1) out.push(`<line class="edge other" x1="${LEFT + 40}" y1="${y(a) + BOX_H}" x2="${LEFT + 40}" y2="${y(b) - 1}" stroke="#c7ccd4" stroke-width="1" marker-end="url(#arrow-other)"/>`);
     else {
-      const dx = 14 + (leftLane++ % 9) * 15;
+      const dx = 10 + (leftLane++ % 8) * 9;
       out.push(`<path class="edge other" d="M ${LEFT} ${mid(a)} C ${LEFT - dx * 2} ${mid(a)}, ${LEFT - dx * 2} ${mid(b)}, ${LEFT - 2} ${mid(b)}" fill="none" stroke="#c7ccd4" stroke-width="1" marker-end="url(#arrow-other)"><title>${esc(`${e.from} → ${e.to} (${e.kind})`)}</title></path>`);
     }
   }
@@ -102,7 +102,7 @@ export function drawRouteSvg(graph: ReportGraph, route: ReadonlyArray<{ step: st
     out.push(`<title>${esc(`${s.id} (${s.kind}${s.impact ? `, ${s.impact}` : ''}): ${s.title}${v ? ` — ${result}` : ' — not reached'}`)}</title>`);
     out.push(`<rect x="${LEFT}" y="${y(i)}" width="${BOX_W}" height="${BOX_H}" rx="${rx}" fill="${style.fill}" stroke="${n ? '#c2410c' : style.stroke}" stroke-width="${v && cls !== 'skipped' ? 1.8 : 1}"${style.dash}/>`);
     const kind = isEnd ? `end: ${s.outcome ?? ''}` : s.kind;
-    out.push(`<text x="${LEFT + 8}" y="${y(i) + 15}" fill="${style.text}"><tspan font-weight="${v && cls !== 'skipped' ? 600 : 400}">${esc(s.id)}</tspan><tspan fill="#8a929c" font-size="10.5">  ${esc(kind)} · ${esc(truncate(s.title, Math.max(10, 62 - s.id.length - kind.length)))}</tspan></text>`);
+    out.push(`<text x="${LEFT + 8}" y="${y(i) + 15}" fill="${style.text}"><tspan font-weight="${v && cls !== 'skipped' ? 600 : 400}">${esc(s.id)}</tspan><tspan fill="#8a929c" font-size="10.5">  ${esc(kind)} · ${esc(truncate(s.title, Math.max(10, 66 - s.id.length - kind.length - (n ? 20 : 0))))}</tspan></text>`);
     if (v && cls !== 'unvisited') {
       out.push(`<text x="${LEFT - 8}" y="${y(i) + 15}" text-anchor="end" fill="${cls === 'skipped' ? '#8a929c' : '#1d4ed8'}" font-size="10.5">${v.order.join(',')}</text>`);
     }
