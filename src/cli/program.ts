@@ -28,7 +28,7 @@ Examples:
 
 Exit codes: 0 ok · 1 invalid input · 2 usage · 3 not found · 4 refused · 5 run failed ·
 6 aborted · 7 target unreachable · 8 audit broken · 9 diagnose found something critical ·
-10–15 approval refused · 70 internal error.
+10–15 approval refused · 16 approval revoked · 70 internal error.
 Colour: on a TTY unless NO_COLOR is set.`;
 
 export function createProgram(output: Output, setExit: (code: number) => void): Command {
@@ -114,7 +114,7 @@ export function createProgram(output: Output, setExit: (code: number) => void): 
     .option('-t, --targets-file <file>', 'allow the servers this targets file names for the runbook\'s roles')
     .option('--expires <when>', 'a duration from now (24h, 7d) or an ISO time', '24h')
     .option('--out <file>', 'write the approval here (default: print it)')
-    .option('--check <approval>', 'instead of signing: does this approval cover a run with these -p and targets? (exit 0 or 10–15)')
+    .option('--check <approval>', 'instead of signing: does this approval cover a run with these -p and targets? (exit 0, 10–15 or 16 revoked)')
     .option('--trusted-keys <dir>', 'with --check: folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
     .option('--at <time>', 'with --check: judge as of this ISO time instead of now')
     .option('--json', 'machine-readable output')
@@ -129,7 +129,7 @@ Examples:
   $ agmedic approve split-brain-recovery --check nightly.approval.json -p link=SalesLink -p keep=managedInstance -t targets.yaml
 
 Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 12 expired · 13 other runbook or runbook changed ·
-14 target not allowed · 15 parameter outside its constraint.`,
+14 target not allowed · 15 parameter outside its constraint · 16 revoked.`,
     )
     .action(act(async (runbook, opts) => (await import('./commands/approve.js')).approveCommand(runbook, opts, output)));
 
@@ -199,7 +199,7 @@ Examples:
   $ agmedic run plan.json -t targets.yaml     # a live plan: refused (exit 4) if the state it relied on changed
 
 Exit codes: 0 fixed or nothing to do · 4 refused (no terminal, lock held, runbook refused, stale plan, runbook changed since the plan) · 5 failed ·
-6 aborted or interrupted (Ctrl-C; agmedic resume RUN_ID) · 7 target unreachable · 10–15 approval refused.`,
+6 aborted or interrupted (Ctrl-C; agmedic resume RUN_ID) · 7 target unreachable · 10–15 approval refused · 16 approval revoked.`,
     )
     .action(act(async (runbook, opts) => (await import('./commands/run.js')).runCommand(runbook, opts, output)));
 
