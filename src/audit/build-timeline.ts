@@ -139,6 +139,12 @@ export function buildTimeline(input: TimelineInput): Timeline {
           open!.queries++;
           open!.polls.count++;
           open!.polls.targets.add(r.target);
+        } else if (open) open.queries++; // a re-check of another step's facts, before a change
+        else {
+          entries.push({
+            kind: 'query', at: r.ts, step: r.step, target: r.target, server: r.server, statement: r.text, parameters: r.parameters, durationMs: r.durationMs,
+            summary: `${r.step}: ${oneLine(r.text, 100)} on ${r.target} (${r.server}) → ${r.outcome.status === 'ok' ? `${r.outcome.rowCount} row${r.outcome.rowCount === 1 ? '' : 's'}` : ''}`,
+          });
         }
         break;
       }

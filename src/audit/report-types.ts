@@ -58,7 +58,7 @@ export interface ReportInput {
   live?: boolean;
 }
 
-export type EntryKind = 'step' | 'skip' | 'query-error' | 'change' | 'azure' | 'wait' | 'prompt' | 'decision' | 'abort' | 'in-doubt' | 'end' | 'refused' | 'notify-failed';
+export type EntryKind = 'query' | 'step' | 'skip' | 'query-error' | 'change' | 'azure' | 'wait' | 'prompt' | 'decision' | 'abort' | 'in-doubt' | 'end' | 'refused' | 'notify-failed';
 
 /** One line of a timeline, as `audit show` prints it and the report details it. */
 export interface TimelineEntry {
