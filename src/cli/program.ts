@@ -189,6 +189,7 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .option('--trusted-keys <dir>', 'folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
     .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
     .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME, i.e. ~/.agmedic; runs in <dir>/runs/RUN_ID)')
+    .option('--notify <url>', 'post the start, each prompt waiting for an operator, each change and the end to this webhook (Slack, Teams; repeatable; also notify: in $AGMEDIC_HOME/config.yaml)', collect, [])
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',

@@ -32,6 +32,8 @@ import type { SavedPlan } from '../read-saved-plan.js';
 import { createProgressRenderer } from './render-progress.js';
 import { describeApproval, runnerIdentity } from '../describe-approval.js';
 import { recordRefusal } from '../record-refusal.js';
+import { notifyingAuditSink } from '../../adapters/notifying-audit-sink.js';
+import { notifiersFor } from '../notify-config.js';
 
 /** What tests (and embedders) may replace; every field defaults to the real thing. */
 export interface RunDeps {
@@ -56,6 +58,8 @@ export interface SessionInput {
   approvalFile?: string;
   trustedKeysFile?: string;
   json: boolean;
+  /** `--notify URL`: webhooks told of the start, prompts, changes and end (besides config.yaml's). */
+  notify?: string[];
   /**
    * `agmedic run plan.json`: the saved plan (its runbook and parameters are `usable` and
    * `rawParameters`); a live plan's fingerprint is checked after the locks, before the journal.
@@ -169,7 +173,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const store = fileJournalStore(stateDir);
   const runId = input.resume?.manifest.runId ?? newRunId(clock);
   const auditFile = input.auditFile ?? defaultAuditLogPath(env);
-  const audit = await openAuditLog({ path: auditFile, clock });
+  const audit = notifyingAuditSink(await openAuditLog({ path: auditFile, clock }), notifiersFor(input.notify, env));
   const resource = lockResource(usable.runbook, values);
   const appName = lockAppName(resource, { runId, operator });
   let targets: RunTargets = { sql: {}, azure: {} };
