@@ -133,6 +133,15 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     )
     .action(act(async (runbook, opts) => (await import('./commands/approve.js')).approveCommand(runbook, opts, output)));
 
+  program
+    .command('approvals')
+    .description('the approvals in a folder: scope (runbook, targets, parameters), approver, expiry, and whether each is honoured now')
+    .argument('[dir]', 'folder of *.json approvals (default: the current folder)')
+    .option('--trusted-keys <dir>', 'folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ agmedic approvals /etc/agmedic/approvals\n  $ echo 3f9c2a7b1d0e4c55 >> ~/.agmedic/revoked-approvals   # withdraw one (exit 16 from then on)')
+    .action(act(async (dir, opts) => (await import('./commands/approvals.js')).approvalsCommand(dir, opts, output)));
+
   const audit = program.command('audit').description('the hash-chained action log: show runs, verify the chain');
   audit
     .command('show')
