@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readAuditLog, verifyAuditLog } from '../../src/audit/index.js';
@@ -33,6 +33,7 @@ function chromium(url: string, mode: string[]): { stdout: string; console: strin
 let home = '';
 let html = '';
 let runId = '';
+let demoStderr = '';
 
 beforeAll(async () => {
   const out = memoryOutput();
@@ -43,6 +44,7 @@ beforeAll(async () => {
   html = m![1]!;
   home = join(html, '..');
   runId = /report-(.+)\.html$/.exec(html)![1]!;
+  demoStderr = out.stderr;
 }, 60_000);
 
 describe.skipIf(!CHROMIUM)('report --format html, rendered by headless Chromium', () => {
@@ -74,6 +76,20 @@ describe.skipIf(!CHROMIUM)('report --format html, rendered by headless Chromium'
   });
 });
 
+describe('the unattended run names its approval and who started it', () => {
+  it('first lines: approval id, approver and expiry; run-start: OS account beside the approver', async () => {
+    const records = await readAuditLog(join(home, 'audit.jsonl'), { runId });
+    const start = records[0] as Extract<typeof records[number], { type: 'run-start' }>;
+    expect(start.type).toBe('run-start');
+    expect(start.approval).toMatchObject({ approver: 'agmedic-demo', id: expect.stringMatching(/^[0-9a-f]{16}$/), osUser: expect.stringContaining(userInfo().username) });
+    const lines = demoStderr.split('\n');
+    const at = lines.findIndex((l) => l.startsWith(`agmedic: unattended under approval ${start.approval!.id} by agmedic-demo`));
+    expect(at, demoStderr).toBeGreaterThanOrEqual(0);
+    expect(lines[at]).toMatch(/expires .* — in (59 min( \d+ s)?|1 h 0 min)$/);
+    expect(lines.findIndex((l) => l.startsWith(`agmedic: run ${runId}`))).toBeGreaterThan(at);
+  });
+});
+
 describe('report --format md against the lab run', () => {
   it('lists exactly the changes the run sent, in order, verified; header and chain as recorded', async () => {
     const audit = join(home, 'audit.jsonl');
@@ -101,6 +117,8 @@ describe('report --format md against the lab run', () => {
     expect(chain.ok).toBe(true);
     expect(md).toContain(`head ${chain.ok ? chain.lastHash : ''}`);
     expect(md).toContain('Outcome: **fixed**');
+    expect(md).toMatch(/\*\*Approval:\*\* [0-9a-f]{16}, approved by agmedic-demo \(key [0-9a-f]+\), expires /);
+    expect(md).toContain(`**OS account and host:** ${userInfo().username} (uid `);
     expect(md).toContain(`sha256 ${(records[0] as { runbook: { sha256: string } }).runbook.sha256}`);
     expect(md).toMatch(/\*\*Started:\*\* 2026-\d\d-\d\d \d\d:\d\d:\d\d GMT\+1 \(2026-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
     // Waits are one line each, prompts carry their evidence, skips the facts that decided them.
