@@ -85,9 +85,23 @@ function timelineLine(e: TimelineEntry, style: TimeStyle): string {
   return lines.join('\n');
 }
 
-/** A fact value on one line: rows per target, `$date` unwrapped. */
-export function compact(v: unknown, max = 300): string {
-  const s = JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && '$date' in x ? (x as { $date: unknown }).$date : x)) ?? '';
+/**
+ * A fact value on one line as a DBA reads it: per target, its rows as `column=value`
+ * (`sqlserver: role=PRIMARY · mi: role=PRIMARY`); anything else as JSON. `$date` is unwrapped.
+ */
+export function compact(v: unknown, max = 400): string {
+  const scalar = (x: unknown): string =>
+    x && typeof x === 'object' && '$date' in x ? String((x as { $date: unknown }).$date) : typeof x === 'string' ? x : JSON.stringify(x) ?? 'null';
+  let s: string;
+  const perTarget = v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((rows) => Array.isArray(rows));
+  if (perTarget) {
+    s = Object.entries(v as Record<string, unknown[]>)
+      .map(([target, rows]) => {
+        const shown = rows.map((r) => (r && typeof r === 'object' ? Object.entries(r).map(([k, x]) => `${k}=${scalar(x)}`).join(', ') : scalar(r)));
+        return `${target}: ${shown.length ? shown.join(' | ') : 'no rows'}`;
+      })
+      .join(' · ');
+  } else s = JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && '$date' in x ? (x as { $date: unknown }).$date : x)) ?? '';
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
