@@ -55,6 +55,8 @@ export function buildRunReport(input: ReportInput): RunReport {
       host: refused.host, targets: refused.targets, outcome: 'refused', message: `${refused.code}: ${refused.reason}`,
       ...(refused.service ? { service: refused.service } : {}),
     });
+    const a = refused.approval;
+    if (a?.keyId && a.approver && a.expiresAt) header.approval = { keyId: a.keyId, approver: a.approver, expiresAt: a.expiresAt, ...(a.id ? { id: a.id } : {}) };
   }
   header.osUser ??= input.journal?.osUser ?? (header.mode === 'unattended' ? undefined : header.operator);
   if (end?.type === 'run-end') {

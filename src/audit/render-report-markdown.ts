@@ -59,7 +59,8 @@ export function renderWhatChanged(report: RunReport, style: TimeStyle = {}): str
   const when = `${formatBoth(h.start, style)}${h.end ? ` → ${formatBoth(h.end, style)} (${formatDuration(h.durationMs ?? 0)})` : ''}`;
   out.push(`Run ${h.runId} of **${h.runbook?.name ?? '?'}** ${h.mode === 'unattended' ? `unattended, under approval ${h.approval?.id ?? '?'} by ${h.approval?.approver ?? '?'}` : `by ${h.operator ?? '?'}`} on ${h.host ?? '?'}, ${when}.`);
   out.push(`Outcome: **${h.outcome}**${h.message ? ` — ${h.message}` : ''}`, '');
-  if (report.changes.length === 0) out.push('Nothing was changed: every statement sent was read-only.');
+  if (h.outcome === 'refused' && report.timeline.every((e) => e.kind === 'refused')) out.push('Nothing was changed: the run was refused before any connection was opened.');
+  else if (report.changes.length === 0) out.push('Nothing was changed: every statement sent was read-only.');
   else {
     out.push('| # | Time | Target | Statement | Values | Result | Verified |', '|---|---|---|---|---|---|---|');
     report.changes.forEach((c, i) => {
