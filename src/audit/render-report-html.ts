@@ -61,7 +61,8 @@ export function renderReportHtml(report: RunReport, style: TimeStyle & { generat
   }
 
   parts.push('<h2>What changed</h2>');
-  if (report.changes.length === 0) parts.push('<p>Nothing was changed: every statement sent was read-only.</p>');
+  if (h.outcome === 'refused' && report.timeline.every((e) => e.kind === 'refused')) parts.push('<p>Nothing was changed: the run was refused before any connection was opened.</p>');
+  else if (report.changes.length === 0) parts.push('<p>Nothing was changed: every statement sent was read-only.</p>');
   else {
     parts.push('<table><tr><th>#</th><th>Time</th><th>Target</th><th>Statement and values</th><th>Result</th><th>Verified</th></tr>');
     report.changes.forEach((c, i) => {
