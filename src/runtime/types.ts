@@ -12,6 +12,7 @@
  * process.exitCode = exitCodeForRun(result);
  */
 import type { CompileResult, ParamValue, Plan } from '../compile/types.js';
+import type { RunStartEvent } from '../ports/audit-event.js';
 import type { AuditSink } from '../ports/audit-sink.js';
 import type { AzureLink } from '../ports/azure-link.js';
 import type { Clock } from '../ports/clock.js';
@@ -100,7 +101,7 @@ export interface ExecuteOptions {
   operator: string;
   host: string;
   /** Written to the run-start record of an unattended run. */
-  approval?: { keyId: string; approver: string; expiresAt: string };
+  approval?: RunStartEvent['approval'];
   /** Written to the run-start record of `agmedic run plan.json`. */
   fromPlan?: { file: string; fingerprint?: string };
   /** Continue a run from its journal (`agmedic resume`). */

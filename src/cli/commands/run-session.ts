@@ -13,6 +13,8 @@ import { defaultAuditLogPath, openAuditLog } from '../../audit/index.js';
 import { buildPlan, renderPlanHeader, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
 import { formatDuration } from '../../compile/human-units.js';
 import { AgmedicError } from '../../errors.js';
+import { holdRun } from '../../adapters/run-holder.js';
+import type { RunStartEvent } from '../../ports/audit-event.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Journal, JournalEntry, RunManifest } from '../../ports/journal.js';
 import type { Prompter } from '../../ports/prompter.js';
@@ -30,6 +32,10 @@ import { assertTargetsCover, closeRunTargets, openRunTargets, usesAzure } from '
 import type { Output } from '../output.js';
 import type { SavedPlan } from '../read-saved-plan.js';
 import { createProgressRenderer } from './render-progress.js';
+import { describeApproval, runnerIdentity } from '../describe-approval.js';
+import { recordRefusal } from '../record-refusal.js';
+import { notifyingAuditSink } from '../../adapters/notifying-audit-sink.js';
+import { notifiersFor } from '../notify-config.js';
 
 /** What tests (and embedders) may replace; every field defaults to the real thing. */
 export interface RunDeps {
@@ -54,6 +60,8 @@ export interface SessionInput {
   approvalFile?: string;
   trustedKeysFile?: string;
   json: boolean;
+  /** `--notify URL`: webhooks told of the start, prompts, changes and end (besides config.yaml's). */
+  notify?: string[];
   /**
    * `agmedic run plan.json`: the saved plan (its runbook and parameters are `usable` and
    * `rawParameters`); a live plan's fingerprint is checked after the locks, before the journal.
@@ -128,9 +136,10 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const host = hostname();
   const interactive = deps.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
-  // Refusals before any connection: approval (unattended) or no terminal (guided).
+  // Refusals before any connection: approval (unattended) or no terminal (guided). Each is audited.
   let prompter: Prompter;
-  let approvalAudit: { keyId: string; approver: string; expiresAt: string } | undefined;
+  let approvalAudit: RunStartEvent['approval'];
+  try { // (body not re-indented: keeps this hunk small for parallel edits)
   if (input.unattended) {
     const authorized = await authorizeUnattended({
       approvalPath: input.approvalFile,
@@ -143,7 +152,8 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
       parameters: values,
       now: clock.now(),
     });
-    approvalAudit = authorized.audit;
+    approvalAudit = { ...authorized.audit, ...runnerIdentity(env) };
+    if (!input.json) output.err(describeApproval(authorized.audit, clock.now()));
     prompter = deps.prompter ?? createUnattendedPrompter(authorized.approval);
   } else {
     const asks = wouldPrompt(usable.compiled);
@@ -155,16 +165,24 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
     }
     prompter = deps.prompter ?? createInquirerPrompter({ operator });
   }
+  } catch (err) {
+    await recordRefusal(err, {
+      auditFile: input.auditFile, env, clock, runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 }, mode: input.unattended ? 'unattended' : 'guided',
+      parameters: values, targets: roles.map((r) => ({ name: r, server: identity[r] ?? '?' })), ...(input.approvalFile === undefined ? {} : { approvalFile: input.approvalFile }),
+    });
+    throw err;
+  }
 
   const stateDir = input.stateDir ?? defaultStateDir(env);
   const store = fileJournalStore(stateDir);
   const runId = input.resume?.manifest.runId ?? newRunId(clock);
   const auditFile = input.auditFile ?? defaultAuditLogPath(env);
-  const audit = await openAuditLog({ path: auditFile, clock });
+  const audit = notifyingAuditSink(await openAuditLog({ path: auditFile, clock }), notifiersFor(input.notify, env));
   const resource = lockResource(usable.runbook, values);
   const appName = lockAppName(resource, { runId, operator });
   let targets: RunTargets = { sql: {}, azure: {} };
   let journal: Journal | undefined;
+  let releaseHolder = (): void => undefined;
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => ac.abort(sig);
   deps.signal?.addEventListener('abort', () => ac.abort(deps.signal!.reason), { once: true });
@@ -208,6 +226,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
         startedAt: clock.now().toISOString(),
       });
     }
+    releaseHolder = holdRun(journal.location, clock.now());
     if (!input.json) {
       // The caveats a DBA must read come first (a resumed run has shown them already).
       if (!input.resume) output.err(renderPlanHeader(plan, { color: output.color }));
@@ -266,6 +285,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await closeRunTargets(targets);
+    releaseHolder();
     await journal?.close().catch(() => undefined);
     await audit.close().catch(() => undefined);
   }
