@@ -137,19 +137,26 @@ describe('SIGKILL while ARM carries out a change, then resume', () => {
     expect(readFileSync(s.armLog, 'utf8')).not.toContain(s.lab.armToken);
   }, 60_000);
 
-  test('killed the instant ARM answered 202 (the URL may not be journalled yet): the change is still accepted exactly once', async () => {
+  test('killed the instant ARM answered 202, before the URL reached the journal: resume reads the resource, verify settles it, nothing is sent again', async () => {
     const s = await setUp();
     const child = spawnCli(cli, s.args, s.env);
     await until('ARM to accept the PATCH', () => patches(s.armLog).some((r) => r.status === 202), 30_000);
     child.proc.kill('SIGKILL');
     await child.exit;
     const runId = runIdOf(s.home);
+    // The kill can land before or after the journal write; take the URL out so this case is the one tested.
+    const journalFile = join(s.home, 'runs', runId, 'journal.jsonl');
+    writeFileSync(journalFile, readFileSync(journalFile, 'utf8').split('\n').filter((l) => !l.includes('"type":"accepted"')).join('\n'));
+    expect(journalText(s.home, runId)).toContain('"type":"intent"');
     const r = await resume(s, runId);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ outcome: 'fixed', runId });
-    // Without the URL, verify decides; a re-send meanwhile is refused by ARM (409) and waited out.
+    // Without the URL, the resource is read and verify decides; were the change sent again while ARM
+    // still ran the first, ARM would refuse it (409) and the run would wait — never a second 202.
     expect(patches(s.armLog).filter((p) => p.status === 202)).toHaveLength(1);
     expect(patches(s.armLog).filter((p) => p.status !== 202 && p.status !== 409)).toEqual([]);
     expect(replicationMode(s.lab)).toBe('Sync');
+    const afterKill = armLines(s.armLog).slice(armLines(s.armLog).findIndex((l) => l.method === 'PATCH') + 1);
+    expect(afterKill.some((l) => l.method === 'GET' && l.path.endsWith('/distributedAvailabilityGroups/SalesLink'))).toBe(true);
   }, 60_000);
 });
