@@ -20,6 +20,7 @@ export { celFieldsOf } from './analyze-cel.js';
 export { parseDuration } from './durations.js';
 export { resolveParameters } from './resolve-parameters.js';
 export { buildPlan, summarizeSteps } from './build-plan.js';
+export { describeAzureCall } from './describe-azure-call.js';
 export { findUnearnedFixed, type UnearnedRoute } from './earned-outcomes.js';
 export { renderPlan, renderPlanHeader, renderGraph } from './render-plan.js';
 export type * from './types.js';
