@@ -79,17 +79,18 @@ describe.each(Object.keys(PARAMS))('%s', (runbook) => {
 });
 
 describe('each runbook on its own incident', () => {
-  test.concurrent('split-brain-recovery keep=managedInstance on split-brain: backup, demote SQL01, fail over from mi-lab', async () => {
+  test.concurrent('split-brain-recovery keep=managedInstance on split-brain: backup, demote SQL01, it resynchronizes; mi-lab stays PRIMARY', async () => {
     await withLab('split-brain', async (e) => {
       e.lab.world.setWorkload('SQL01', 0); // the application owner stops writing to the side to demote
       const r = await runUnattended(e, 'split-brain-recovery', PARAMS['split-brain-recovery']!);
       expect(r.outcome, `${r.message}\n${ROUTE(r)}`).toBe('fixed');
+      expect(r.step).toBe('done');
+      // No FAILOVER: per [AAG] it would swap the roles and make the demoted SQL01 PRIMARY.
       expect(changes(e.lab).map((s) => `${s.instance}: ${s.text.split('\n')[0]}`)).toEqual([
         'SQL01: BACKUP LOG [Sales] TO DISK = @backup_path WITH COPY_ONLY, CHECKSUM',
         'SQL01: ALTER AVAILABILITY GROUP [SalesLink] SET (ROLE = SECONDARY)',
-        'mi-lab: ALTER AVAILABILITY GROUP [SalesLink] FAILOVER',
       ]);
-      // Independent SQL: one PRIMARY, one SECONDARY, the primary reports the link healthy, the backup is in msdb.
+      // Independent SQL: the kept side is PRIMARY, the link healthy, the backup in msdb.
       expect(await roles(e.lab)).toEqual({ sqlserver: 'SECONDARY', mi: 'PRIMARY' });
       expect(await query(e.lab, 'mi', HEALTH_SQL)).toEqual([{ health: 'HEALTHY', connected: 'CONNECTED' }]);
       const backups = await query(
@@ -103,7 +104,7 @@ describe('each runbook on its own incident', () => {
     });
   }, 90_000);
 
-  test.concurrent('split-brain-recovery keep=sqlserver on split-brain: copy-only backup on mi-lab, demote it, fail over from SQL01', async () => {
+  test.concurrent('split-brain-recovery keep=sqlserver on split-brain: copy-only backup on mi-lab, demote it; SQL01 stays PRIMARY', async () => {
     await withLab('split-brain', async (e) => {
       e.lab.world.setWorkload('mi-lab', 0);
       const params = { link: LINK, keep: 'sqlserver', backup_url: BACKUP_URL };
@@ -112,11 +113,54 @@ describe('each runbook on its own incident', () => {
       expect(changes(e.lab).map((s) => `${s.instance}: ${s.text.split('\n')[0]}`)).toEqual([
         'mi-lab: BACKUP DATABASE [Sales] TO URL = @backup_url WITH COPY_ONLY',
         'mi-lab: ALTER AVAILABILITY GROUP [SalesLink] SET (ROLE = SECONDARY)',
-        'SQL01: ALTER AVAILABILITY GROUP [SalesLink] FAILOVER',
       ]);
       expect(await roles(e.lab)).toEqual({ sqlserver: 'PRIMARY', mi: 'SECONDARY' });
       expect(await query(e.lab, 'sqlserver', HEALTH_SQL)).toEqual([{ health: 'HEALTHY', connected: 'CONNECTED' }]);
       await expectRerunIsNoop(e, 'split-brain-recovery', params, ['nothing-to-do']);
+    });
+  }, 90_000);
+
+  test.concurrent('split-brain-recovery failover_after=true: after resync, the kept side stops writing and the [TS] FAILOVER makes SQL01 PRIMARY', async () => {
+    await withLab('split-brain', async (e) => {
+      e.lab.world.setWorkload('SQL01', 0);
+      e.lab.world.setWorkload('mi-lab', 0); // the kept side's application is stopped too, as the runbook asks
+      const params = { ...PARAMS['split-brain-recovery']!, failover_after: 'true' };
+      const r = await runUnattended(e, 'split-brain-recovery', params);
+      expect(r.outcome, `${r.message}\n${ROUTE(r)}`).toBe('fixed');
+      expect(r.step).toBe('done_swapped');
+      expect(changes(e.lab).map((s) => `${s.instance}: ${s.text.split('\n')[0]}`)).toEqual([
+        'SQL01: BACKUP LOG [Sales] TO DISK = @backup_path WITH COPY_ONLY, CHECKSUM',
+        'SQL01: ALTER AVAILABILITY GROUP [SalesLink] SET (ROLE = SECONDARY)',
+        'mi-lab: ALTER AVAILABILITY GROUP [SalesLink] FAILOVER',
+      ]);
+      expect(await roles(e.lab)).toEqual({ sqlserver: 'PRIMARY', mi: 'SECONDARY' });
+      expect(await query(e.lab, 'sqlserver', HEALTH_SQL)).toEqual([{ health: 'HEALTHY', connected: 'CONNECTED' }]);
+      // The build was read before the first change.
+      const log = e.lab.statementLog();
+      const build = log.findIndex((s) => /ProductBuild/.test(s.text));
+      const firstChange = log.findIndex((s) => /^BACKUP/.test(s.text));
+      expect(build).toBeGreaterThanOrEqual(0);
+      expect(build).toBeLessThan(firstChange);
+    });
+  }, 90_000);
+
+  test.concurrent('split-brain-recovery failover_after=true refuses before any change on a build older than 2022 CU13', async () => {
+    await withLab('split-brain', async (e) => {
+      e.lab.world.setWorkload('SQL01', 0);
+      e.lab.world.instance('SQL01').productVersion = '16.0.4100.1';
+      const r = await expectUnchanged(e, 'split-brain-recovery', { ...PARAMS['split-brain-recovery']!, failover_after: 'true' }, 'refused');
+      expect(r.step).toBe('old_build');
+    });
+  }, 90_000);
+
+  test.concurrent('split-brain-recovery failover_after=true: the kept side still writing → split brain resolved, no FAILOVER, outcome manual', async () => {
+    await withLab('split-brain', async (e) => {
+      e.lab.world.setWorkload('SQL01', 0);
+      const r = await runUnattended(e, 'split-brain-recovery', { ...PARAMS['split-brain-recovery']!, failover_after: 'true' });
+      expect(r.outcome, `${r.message}\n${ROUTE(r)}`).toBe('manual');
+      expect(r.step).toBe('kept_writes_running');
+      expect(executed(e.lab, /FAILOVER/)).toEqual([]);
+      expect(await roles(e.lab)).toEqual({ sqlserver: 'SECONDARY', mi: 'PRIMARY' });
     });
   }, 90_000);
 

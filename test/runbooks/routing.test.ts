@@ -70,32 +70,45 @@ describe('split-brain-recovery', () => {
     expect(walk(rb, { params: p, facts: backedUp }, 'commit_after_mi').at(-1)).toBe('demote_mi');
   });
 
-  it('resumes at the planned failover when a previous run demoted the side already', () => {
+  it('resumes at the resynchronization wait when a previous run demoted the side already', () => {
     const p = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn' });
     const path = walk(rb, { params: p, facts: facts('SECONDARY', 'PRIMARY') });
-    expect(path).toContain('resume_failover');
-    expect(path.at(-1)).toBe('failover_from_mi');
+    expect(path).toContain('resume_resync');
+    expect(path.at(-1)).toBe('wait_resync_mi');
   });
 
-  it('final checks: manual when the primary is not on the kept side, fixed otherwise', () => {
+  it('after the demotion and resync: no FAILOVER unless asked; the final re-read must show the kept side PRIMARY', () => {
     const p = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn' });
-    const kept = { final_roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } };
-    const swapped = { final_roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } };
-    const both = { final_roles: { sqlserver: role('PRIMARY'), mi: role('PRIMARY') } };
-    expect(walk(rb, { params: p, facts: kept }, 'not_one_primary').at(-1)).toBe('done');
-    expect(walk(rb, { params: p, facts: swapped }, 'not_one_primary').at(-1)).toBe('primary_not_kept');
-    expect(walk(rb, { params: p, facts: both }, 'not_one_primary').at(-1)).toBe('not_one_primary');
+    // The demotion goes to the resync wait, then (failover_after=false) straight to the final re-read.
+    expect(step(rb, 'demote_sqlserver').next).toBe('wait_resync_mi');
+    const route = walk(rb, { params: p, facts: {} }, 'wait_resync_sqlserver');
+    expect(route).not.toContain('failover_choice');
+    expect(route).not.toContain('failover_from_mi');
+    expect(route.slice(0, 2)).toEqual(['final_roles', 'final_health']);
+    expect(route.at(-1)).toBe('done');
+    const expectRoles = step(rb, 'final_roles').check!.expect!;
+    expect(evalCel(expectRoles, { params: p, target: 'mi', rows: role('PRIMARY') })).toBe(true);
+    expect(evalCel(expectRoles, { params: p, target: 'sqlserver', rows: role('SECONDARY') })).toBe(true);
+    expect(evalCel(expectRoles, { params: p, target: 'sqlserver', rows: role('PRIMARY') })).toBe(false);
+    expect(step(rb, 'final_roles').onFail).toBe('roles_wrong');
+    // With failover_after the operator is asked; the FAILOVER's own re-read expects the swapped roles.
+    const pf = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn', failover_after: true });
+    expect(walk(rb, { params: pf, facts: {} }, 'wait_resync_sqlserver')).toContain('failover_choice');
+    const swapped = step(rb, 'swapped_roles').check!.expect!;
+    expect(evalCel(swapped, { params: pf, target: 'sqlserver', rows: role('PRIMARY') })).toBe(true);
+    expect(evalCel(swapped, { params: pf, target: 'mi', rows: role('PRIMARY') })).toBe(false);
   });
 
-  it('waits: a secondary passes, a primary passes only when it sees its partner HEALTHY', () => {
-    const until = step(rb, 'wait_healthy').wait!.until;
-    expect(evalCel(until, { rows: localSecondary })).toBe(true);
-    expect(evalCel(until, { rows: remoteHealthy })).toBe(true);
-    expect(evalCel(until, { rows: remoteBroken })).toBe(false);
-    const converged = step(rb, 'wait_converged').wait!.until;
-    expect(evalCel(converged, { rows: [] })).toBe(true);
-    expect(evalCel(converged, { rows: [{ converged: 0 }] })).toBe(false);
-    expect(evalCel(converged, { rows: [{ converged: 1 }] })).toBe(true);
+  it('waits: the resync ends only when the kept primary sees its secondary converged and HEALTHY', () => {
+    const until = step(rb, 'wait_resync_mi').wait!.until;
+    expect(evalCel(until, { rows: [] })).toBe(false);
+    expect(evalCel(until, { rows: [{ converged: 0, health: 'HEALTHY' }] })).toBe(false);
+    expect(evalCel(until, { rows: [{ converged: 1, health: 'NOT_HEALTHY' }] })).toBe(false);
+    expect(evalCel(until, { rows: [{ converged: 1, health: 'HEALTHY' }] })).toBe(true);
+    const healthy = step(rb, 'wait_swapped').wait!.until;
+    expect(evalCel(healthy, { rows: localSecondary })).toBe(true);
+    expect(evalCel(healthy, { rows: remoteHealthy })).toBe(true);
+    expect(evalCel(healthy, { rows: remoteBroken })).toBe(false);
   });
 });
 

@@ -159,15 +159,16 @@ class Walk {
 }
 
 describe('walkthroughs: each runbook on the scenario it fixes', () => {
-  it('split-brain-recovery, keep=managedInstance: backup, demote SQL01, fail over from mi-lab, converge', async () => {
+  it('split-brain-recovery, keep=managedInstance: backup, demote SQL01, it resynchronizes; optional FAILOVER swaps roles', async () => {
     const l = lab('split-brain');
-    const w = new Walk(l, loadShipped('split-brain-recovery.yaml'), { ...REPRESENTATIVE, keep: 'managedInstance' });
+    const w = new Walk(l, loadShipped('split-brain-recovery.yaml'), { ...REPRESENTATIVE, keep: 'managedInstance', failover_after: true });
     expect(await w.holds('roles')).toBe(true);
     await w.query('link_state');
     expect(w.cel(w.step('not_split').when!)).toBe(false);
     expect(await w.holds('divergence')).toBe(true);
     expect(w.facts.divergence!.sqlserver![0]!.last_hardened_lsn).not.toBe(w.facts.divergence!.mi![0]!.last_hardened_lsn);
     expect(typeof w.facts.divergence!.sqlserver![0]!.last_hardened_lsn).toBe('string');
+    expect(await w.holds('build')).toBe(true);
     expect((await w.query('sqlserver_backup')).sqlserver).toEqual([]);
     // The runbook tells the DBA to stop the application's writes on the side being demoted first.
     l.world.setWorkload('SQL01', 0);
@@ -178,19 +179,29 @@ describe('walkthroughs: each runbook on the scenario it fixes', () => {
     expect(w.cel(w.step('demote_sqlserver').requires!)).toBe(true);
     expect(await w.act('demote_sqlserver')).toEqual([]);
     expect(await w.holds('demote_sqlserver', 'verify')).toBe(true);
-    await w.query('roles');
+    l.world.advance(20_000);
+    expect(await w.holds('wait_resync_mi')).toBe(true);
+    expect(await w.holds('final_roles')).toBe(true);
+    expect(await w.holds('final_health')).toBe(true);
+    // The optional FAILOVER: with the MI's application still writing, the re-read refuses it.
+    await w.query('commit_before_kept');
+    l.world.advance(10_000);
+    expect(await w.holds('resynced')).toBe(false);
+    l.world.setWorkload('mi-lab', 0);
+    l.world.advance(1_000);
+    await w.query('commit_before_kept');
+    l.world.advance(10_000);
+    expect(await w.holds('resynced')).toBe(true);
+    expect(await w.holds('converged_mi')).toBe(true);
     expect(w.cel(w.step('failover_from_mi').requires!)).toBe(true);
     expect(await w.act('failover_from_mi')).toEqual([]);
-    l.world.advance(20_000);
     expect(await w.holds('failover_from_mi', 'verify')).toBe(true);
-    expect(await w.holds('wait_healthy')).toBe(true);
-    expect(await w.holds('wait_converged')).toBe(true);
-    await w.query('final_roles');
-    expect(w.cel(w.step('not_one_primary').when!)).toBe(false);
-    expect(w.cel(w.step('primary_not_kept').when!)).toBe(false);
+    l.world.advance(20_000);
+    expect(await w.holds('wait_swapped')).toBe(true);
+    expect(await w.holds('swapped_roles')).toBe(true);
   });
 
-  it('split-brain-recovery, keep=sqlserver: copy-only backup to URL on mi-lab, demote it, fail over from SQL01', async () => {
+  it('split-brain-recovery, keep=sqlserver: copy-only backup to URL on mi-lab, demote it; SQL01 stays PRIMARY', async () => {
     const l = lab('split-brain');
     const w = new Walk(l, loadShipped('split-brain-recovery.yaml'), { ...REPRESENTATIVE, keep: 'sqlserver' });
     await w.query('roles');
@@ -204,13 +215,10 @@ describe('walkthroughs: each runbook on the scenario it fixes', () => {
     expect(w.cel(w.step('demote_mi').requires!)).toBe(true);
     expect(await w.act('demote_mi')).toEqual([]);
     expect(await w.holds('demote_mi', 'verify')).toBe(true);
-    await w.query('roles');
-    expect(await w.act('failover_from_sqlserver')).toEqual([]);
     l.world.advance(20_000);
-    expect(await w.holds('wait_healthy')).toBe(true);
-    expect(await w.holds('wait_converged')).toBe(true);
-    await w.query('final_roles');
-    expect(w.cel(w.step('primary_not_kept').when!)).toBe(false);
+    expect(await w.holds('wait_resync_sqlserver')).toBe(true);
+    expect(await w.holds('final_roles')).toBe(true);
+    expect(await w.holds('final_health')).toBe(true);
   });
 
   it('certificate-rotation on cert-expired: new cert, trust on the MI first, switch, heal, retire the old one', async () => {
