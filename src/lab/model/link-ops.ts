@@ -151,6 +151,7 @@ export function dropLinkOn(world: LabWorld, instance: string, dagName: string): 
   const side = sideOrThrow(world, instance, dagName, 'drop');
   world.droppedOn.add(side.instance);
   if (world.link!.sides.every((s) => world.droppedOn.has(s.instance))) {
+    world.retiredLink = world.link;
     world.link = null;
     world.droppedOn.clear();
   }
