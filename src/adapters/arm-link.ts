@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { SqlManagementClient, type DistributedAvailabilityGroup } from '@azure/arm-sql';
-import type { FullOperationResponse } from '@azure/core-client';
+import { SqlManagementClient } from '@azure/arm-sql';
 import type { TokenCredential } from '@azure/identity';
 import { AgmedicError } from '../errors.js';
-import type { AzureCallOptions, AzureCallResult, AzureLink, AzureLinkOperation, AzureTargetConfig } from '../ports/azure-link.js';
-import { armFailure, parseBody, pollToCompletion, send, type ArmErrorContext } from './arm-poll.js';
+import type { AzureApiVersion, AzureCallOptions, AzureCallResult, AzureLink, AzureLinkOperation, AzureOperationHandle, AzureTargetConfig } from '../ports/azure-link.js';
+import { armFailure, handleOf, parseBody, pollOperation, send, type ArmErrorContext, type ArmMethod } from './arm-poll.js';
 
-/** The stable api-version with failover/setRole and the roles/databases[] shape (arm-sql 10 predates it). */
-export const CURRENT_LINK_API_VERSION = '2025-01-01';
+/**
+ * The newest stable api-version (azure-rest-api-specs, stable/2025-01-01): the link's roles,
+ * databases[] (replicaState, mostRecentLinkError, partnerAuthCertValidity), failover and setRole.
+ * `@azure/arm-sql` 10 would send 2021-11-01-preview, which has none of these, so every call goes
+ * through the client's pipeline with this version unless a step asks for another.
+ */
+export const CURRENT_LINK_API_VERSION: AzureApiVersion = '2025-01-01';
 const DEFAULT_ENDPOINT = 'https://management.azure.com';
 
 export interface OpenAzureLinkOptions {
@@ -18,16 +22,38 @@ export interface OpenAzureLinkOptions {
   maxRetries?: number;
 }
 
+/** How each operation is sent: method, where (relative to the instance), whether it carries a body. */
+const ROUTES: Record<AzureLinkOperation, { method: ArmMethod; path: (name: string) => string; body: boolean }> = {
+  get: { method: 'GET', path: (n) => `/distributedAvailabilityGroups/${seg(n)}`, body: false },
+  update: { method: 'PATCH', path: (n) => `/distributedAvailabilityGroups/${seg(n)}`, body: true },
+  delete: { method: 'DELETE', path: (n) => `/distributedAvailabilityGroups/${seg(n)}`, body: false },
+  failover: { method: 'POST', path: (n) => `/distributedAvailabilityGroups/${seg(n)}/failover`, body: true },
+  setRole: { method: 'POST', path: (n) => `/distributedAvailabilityGroups/${seg(n)}/setRole`, body: true },
+  getInstance: { method: 'GET', path: () => '', body: false },
+  listTrustCertificates: { method: 'GET', path: () => '/serverTrustCertificates', body: false },
+  getTrustCertificate: { method: 'GET', path: (n) => `/serverTrustCertificates/${seg(n)}`, body: false },
+  putTrustCertificate: { method: 'PUT', path: (n) => `/serverTrustCertificates/${seg(n)}`, body: true },
+  deleteTrustCertificate: { method: 'DELETE', path: (n) => `/serverTrustCertificates/${seg(n)}`, body: false },
+};
+
+/** Operations whose `name` is unused (they act on the instance or a collection of it). */
+const UNNAMED: ReadonlySet<AzureLinkOperation> = new Set(['getInstance', 'listTrustCertificates']);
+
+function seg(name: string): string {
+  return encodeURIComponent(name);
+}
+
 /**
- * The Managed Instance link resource of one target, through `@azure/arm-sql`'s client: `get`,
- * `update`, `delete` with the SDK's operations; `failover`, `setRole` (and any call asking for
- * `apiVersion: '2025-01-01'`) with the same client's pipeline, so one credential, retry and TLS
- * configuration serves both. Long-running operations are polled to the end. `body` in the result
- * is always ARM's JSON (`{ id, name, properties: {…} }`), never the SDK's flattened model.
+ * The Managed Instance's link resource, the instance itself and its server trust certificates,
+ * through `@azure/arm-sql`'s `SqlManagementClient` pipeline (`sendRequest`), so its credential,
+ * retry and TLS policies apply while the api-version is ours (2025-01-01 by default). Long-running
+ * operations are polled to the end; ARM's JSON (`{ id, name, properties: {…} }`) is returned as sent.
  *
  * @example
  * const link = openAzureLink('mi', target.azure!, azureCredentialFor(target.azure!, target.auth));
  * const res = await link.call('setRole', 'SalesLink', { instanceRole: 'Primary', roleChangeType: 'Forced' });
+ * const mi = await link.call('getInstance', '');
+ * (mi.body as { properties: { databaseFormat?: string } }).properties.databaseFormat;
  */
 export function openAzureLink(role: string, azure: AzureTargetConfig, credential: TokenCredential, opts: OpenAzureLinkOptions = {}): AzureLink {
   const endpoint = (azure.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
@@ -64,91 +90,78 @@ class ArmLink implements AzureLink {
     return `${this.role} (arm: ${this.azure.resourceGroup}/${this.azure.instance})`;
   }
 
-  private linkPath(link: string): string {
-    const seg = encodeURIComponent;
-    return `/subscriptions/${seg(this.azure.subscriptionId)}/resourceGroups/${seg(this.azure.resourceGroup)}/providers/Microsoft.Sql/managedInstances/${seg(this.azure.instance)}/distributedAvailabilityGroups/${seg(link)}`;
+  private instancePath(): string {
+    return `/subscriptions/${seg(this.azure.subscriptionId)}/resourceGroups/${seg(this.azure.resourceGroup)}/providers/Microsoft.Sql/managedInstances/${seg(this.azure.instance)}`;
   }
 
-  async call(op: AzureLinkOperation, link: string, body?: unknown, opts: AzureCallOptions = {}): Promise<AzureCallResult> {
-    const ctx: ArmErrorContext = { role: this.role, op, link };
+  async call(op: AzureLinkOperation, name: string, body?: unknown, opts: AzureCallOptions = {}): Promise<AzureCallResult> {
+    const route = ROUTES[op];
+    if (route === undefined) throw new AgmedicError('BAD_AZURE_OPERATION', `${this.role}: unknown Azure operation "${String(op)}"; nothing was sent`, { details: { role: this.role, op } });
+    const ctx: ArmErrorContext = { role: this.role, op, link: UNNAMED.has(op) ? this.azure.instance : name };
     // `..` survives encodeURIComponent and URL resolution drops a segment with it: a delete of link
     // ".." would be sent to the managed instance itself. ARM names never contain these.
-    if (link === '' || link === '.' || link === '..' || /[/\\?#%]/.test(link)) {
-      throw new AgmedicError('AZURE_ERROR', `${this.role}: "${link}" cannot be a link's ARM name (empty, ".", "..", or containing / \\ ? # %); nothing was sent`, { details: { role: this.role, op } });
+    if (!UNNAMED.has(op) && (name === '' || name === '.' || name === '..' || /[/\\?#%]/.test(name))) {
+      throw new AgmedicError('AZURE_ERROR', `${this.role}: "${name}" cannot be an ARM resource name (empty, ".", "..", or containing / \\ ? # %); nothing was sent`, { details: { role: this.role, op } });
     }
     const started = performance.now();
+    const apiVersion = opts.apiVersion ?? CURRENT_LINK_API_VERSION;
+    const path = `${this.instancePath()}${route.path(name)}`;
+    const request = { method: route.method, path, apiVersion };
     try {
-      const viaSdk = opts.apiVersion === undefined && (op === 'get' || op === 'update' || op === 'delete');
-      const out = viaSdk ? await this.callSdk(op, link, body, opts.signal) : await this.callPipeline(op, link, body, opts.signal, ctx);
-      return { ...out, durationMs: performance.now() - started };
+      const first = await send(this.client, route.method, `${this.endpoint}${path}?api-version=${apiVersion}`, route.body ? (body ?? {}) : undefined, opts.signal);
+      if (first.status >= 400) throw armFailure(ctx, first.status, parseBody(first));
+      const handle = handleOf(first);
+      if (handle === undefined) return { status: first.status, body: bodyOf(route.method, first.status, parseBody(first)), durationMs: performance.now() - started, request };
+      // Persisted before the first poll: from here on a crash is settled by polling, not by sending again.
+      await opts.onAccepted?.(handle);
+      const last = await pollOperation(this.client, handle, first, ctx, opts.signal, this.defaultPollMs);
+      return { status: last.status, body: bodyOf(route.method, last.status, parseBody(last)), durationMs: performance.now() - started, request, operation: handle };
     } catch (err) {
       throw toAzureError(err, ctx, opts.signal);
     }
   }
 
-  private async callSdk(op: AzureLinkOperation, link: string, body: unknown, signal?: AbortSignal): Promise<Omit<AzureCallResult, 'durationMs'>> {
-    const { resourceGroup: rg, instance: mi } = this.azure;
-    const responses: FullOperationResponse[] = [];
-    const options = { abortSignal: signal, onResponse: (raw: FullOperationResponse) => void responses.push(raw) };
-    const dags = this.client.distributedAvailabilityGroups;
-    // begin* + pollUntilDone rather than begin*AndWait: only pollUntilDone lets the signal cut the waits between polls.
-    if (op === 'get') await dags.get(rg, mi, link, options);
-    else if (op === 'update') await (await dags.beginUpdate(rg, mi, link, toSdkModel(body), options)).pollUntilDone({ abortSignal: signal });
-    else await (await dags.beginDelete(rg, mi, link, options)).pollUntilDone({ abortSignal: signal });
-    const first = responses[0];
-    const last = responses.at(-1);
-    if (!first || !last) throw new AgmedicError('INTERNAL', `${this.role}: the SDK reported no response for ${op}`);
-    const url = new URL(first.request.url);
-    return {
-      status: last.status,
-      body: op === 'delete' ? undefined : resourceBody(responses),
-      request: { method: first.request.method, path: url.pathname, apiVersion: url.searchParams.get('api-version') ?? '' },
-    };
-  }
-
-  private async callPipeline(op: AzureLinkOperation, link: string, body: unknown, signal: AbortSignal | undefined, ctx: ArmErrorContext): Promise<Omit<AzureCallResult, 'durationMs'>> {
-    const apiVersion = CURRENT_LINK_API_VERSION;
-    const method = op === 'get' ? 'GET' : op === 'update' ? 'PATCH' : op === 'delete' ? 'DELETE' : 'POST';
-    const path = op === 'failover' || op === 'setRole' ? `${this.linkPath(link)}/${op}` : this.linkPath(link);
-    const url = `${this.endpoint}${path}?api-version=${apiVersion}`;
-    const first = await send(this.client, method, url, method === 'GET' || method === 'DELETE' ? undefined : (body ?? {}), signal);
-    if (first.status >= 400) throw armFailure(ctx, first.status, parseBody(first));
-    const last = await pollToCompletion(this.client, first, ctx, signal, this.defaultPollMs);
-    return { status: last.status, body: op === 'delete' ? undefined : parseBody(last), request: { method, path, apiVersion } };
+  async poll(handle: AzureOperationHandle, opts: { signal?: AbortSignal } = {}): Promise<AzureCallResult> {
+    const ctx: ArmErrorContext = { role: this.role, op: 'poll', link: this.azure.instance };
+    const url = handle.asyncOperationUrl ?? handle.locationUrl;
+    if (url === undefined) throw new AgmedicError('AZURE_ERROR', `${this.role}: an Azure operation without a polling URL cannot be followed`, { details: { role: this.role } });
+    // Only our own ARM endpoint: a journal edited to point elsewhere must not receive our token.
+    if (!sameOrigin(url, this.endpoint) || (handle.locationUrl !== undefined && !sameOrigin(handle.locationUrl, this.endpoint))) {
+      throw new AgmedicError('AZURE_ERROR', `${this.role}: the operation URL is not on ${new URL(this.endpoint).origin}; not following it`, { details: { role: this.role } });
+    }
+    const started = performance.now();
+    try {
+      const last = await pollOperation(this.client, handle, undefined, ctx, opts.signal, this.defaultPollMs);
+      const u = new URL(url);
+      return { status: last.status, body: parseBody(last), durationMs: performance.now() - started, request: { method: 'GET', path: u.pathname, apiVersion: u.searchParams.get('api-version') ?? '' }, operation: handle };
+    } catch (err) {
+      throw toAzureError(err, ctx, opts.signal);
+    }
   }
 }
 
-/** The SDK wants its flattened model; runbooks write ARM's `{ properties: {…} }`. Both are accepted. */
-function toSdkModel(body: unknown): DistributedAvailabilityGroup {
-  if (typeof body !== 'object' || body === null) return {};
-  const props = (body as { properties?: unknown }).properties;
-  return (typeof props === 'object' && props !== null ? props : body) as DistributedAvailabilityGroup;
-}
-
-/** The last response that carried the resource (an LRO's status documents do not). */
-function resourceBody(responses: FullOperationResponse[]): unknown {
-  // bodyAsText, not parsedBody: the SDK has already flattened parsedBody into its model.
-  const bodies = responses.map((r) => rawJson(r.bodyAsText));
-  return bodies.findLast((b) => typeof b === 'object' && b !== null && 'properties' in b) ?? bodies.at(-1);
-}
-
-function rawJson(text: string | null | undefined): unknown {
-  if (!text) return undefined;
+function sameOrigin(url: string, endpoint: string): boolean {
   try {
-    return JSON.parse(text) as unknown;
+    return new URL(url).origin === new URL(endpoint).origin;
   } catch {
-    return text;
+    return false;
   }
+}
+
+/** A delete has no resource to return; a status document (`{ status: 'Succeeded' }`) is not the resource either. */
+function bodyOf(method: ArmMethod, status: number, body: unknown): unknown {
+  if (method === 'DELETE' || status === 204) return undefined;
+  return body;
 }
 
 function toAzureError(err: unknown, ctx: ArmErrorContext, signal?: AbortSignal): AgmedicError {
-  if (err instanceof AgmedicError) return err;
-  const e = err as { name?: string; statusCode?: number; code?: string; message?: string; response?: { bodyAsText?: string | null } };
-  if (signal?.aborted || e?.name === 'AbortError') {
-    return new AgmedicError('CANCELLED', `${ctx.role}: ${ctx.op} of link ${ctx.link} cancelled (an operation already accepted by Azure goes on)`, {
+  if (signal?.aborted || (err as { name?: string } | undefined)?.name === 'AbortError') {
+    return new AgmedicError('CANCELLED', `${ctx.role}: ${ctx.op} of ${ctx.link} cancelled (an operation already accepted by Azure goes on)`, {
       details: { role: ctx.role, op: ctx.op, link: ctx.link },
     });
   }
+  if (err instanceof AgmedicError) return err;
+  const e = err as { statusCode?: number; code?: string; message?: string; response?: { bodyAsText?: string | null } };
   let body: unknown;
   try {
     body = e?.response?.bodyAsText ? JSON.parse(e.response.bodyAsText) : undefined;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createHttpHeaders, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import type { SqlManagementClient } from '@azure/arm-sql';
 import { AgmedicError } from '../errors.js';
+import type { AzureOperationHandle } from '../ports/azure-link.js';
 
 /** ARM's advice when a 202 carries no Retry-After. */
 const DEFAULT_POLL_MS = 2_000;
@@ -14,13 +15,15 @@ export interface ArmErrorContext {
   link: string;
 }
 
+export type ArmMethod = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';
+
 /**
  * Sends one request through the client's own pipeline, so its credential, retry and TLS policies apply.
  *
  * @example
  * const res = await send(client, 'POST', `${endpoint}${path}/failover?api-version=2025-01-01`, { failoverType: 'Planned' });
  */
-export async function send(client: SqlManagementClient, method: 'GET' | 'PATCH' | 'POST' | 'DELETE', url: string, body: unknown, signal?: AbortSignal): Promise<PipelineResponse> {
+export async function send(client: SqlManagementClient, method: ArmMethod, url: string, body: unknown, signal?: AbortSignal): Promise<PipelineResponse> {
   const headers = createHttpHeaders({ accept: 'application/json' });
   if (body !== undefined) headers.set('content-type', 'application/json');
   const request = createPipelineRequest({ url, method, headers, ...(signal ? { abortSignal: signal } : {}) });
@@ -75,21 +78,43 @@ export function retryAfterMs(res: PipelineResponse, fallback = DEFAULT_POLL_MS):
 }
 
 /**
- * Follows a long-running operation to its end: `Azure-AsyncOperation` (status document) first,
- * then `Location` for the result, as ARM's async pattern prescribes; `Location` alone polls until
- * it stops answering 202. Waits honour Retry-After and stop at once when `signal` aborts.
+ * The polling URLs of a response that started a long-running operation (202, or 201 with
+ * `Azure-AsyncOperation`); undefined when the response is already the outcome.
  *
  * @example
- * const final = await pollToCompletion(client, await send(client, 'POST', url, body), ctx, signal);
+ * const handle = handleOf(first); // { locationUrl: 'https://…/operationResults/…' }
  */
-export async function pollToCompletion(client: SqlManagementClient, first: PipelineResponse, ctx: ArmErrorContext, signal?: AbortSignal, fallbackMs = DEFAULT_POLL_MS): Promise<PipelineResponse> {
+export function handleOf(first: PipelineResponse): AzureOperationHandle | undefined {
   const asyncUrl = first.headers.get('azure-asyncoperation');
   const location = first.headers.get('location');
-  if (first.status !== 202 && !(first.status === 201 && asyncUrl !== undefined)) return first;
+  if (first.status !== 202 && !(first.status === 201 && asyncUrl !== undefined)) return undefined;
+  return { ...(asyncUrl === undefined ? {} : { asyncOperationUrl: asyncUrl }), ...(location === undefined ? {} : { locationUrl: location }) };
+}
+
+/**
+ * Follows a long-running operation to its end: `Azure-AsyncOperation` (status document) first,
+ * then `Location` for the result, as ARM's async pattern prescribes; with `Location` alone (all the
+ * spec declares for the link: `final-state-via: location`) it polls until that stops answering 202.
+ * `first` is the response that started it (its Retry-After sets the first wait); without it (resume
+ * after a crash) the first poll goes out at once. Waits stop at once when `signal` aborts.
+ *
+ * @example
+ * const final = await pollOperation(client, { locationUrl }, undefined, ctx, signal);
+ */
+export async function pollOperation(
+  client: SqlManagementClient,
+  handle: AzureOperationHandle,
+  first: PipelineResponse | undefined,
+  ctx: ArmErrorContext,
+  signal?: AbortSignal,
+  fallbackMs = DEFAULT_POLL_MS,
+): Promise<PipelineResponse> {
+  const { asyncOperationUrl: asyncUrl, locationUrl: location } = handle;
+  const wait = (after: PipelineResponse | undefined) => (after === undefined ? Promise.resolve() : sleep(retryAfterMs(after, fallbackMs), undefined, signal ? { signal } : undefined));
   let last = first;
   if (asyncUrl !== undefined) {
     for (;;) {
-      await sleep(retryAfterMs(last, fallbackMs), undefined, signal ? { signal } : undefined);
+      await wait(last);
       last = await send(client, 'GET', asyncUrl, undefined, signal);
       const doc = parseBody(last) as { status?: string } | undefined;
       if (last.status >= 400) throw armFailure(ctx, last.status, doc);
@@ -106,11 +131,11 @@ export async function pollToCompletion(client: SqlManagementClient, first: Pipel
     if (last.status >= 400) throw armFailure(ctx, last.status, parseBody(last));
     return last;
   }
-  if (location === undefined) throw armFailure(ctx, first.status, { error: { code: 'NoPollingHeader', message: '202 without Location or Azure-AsyncOperation' } });
-  while (last.status === 202) {
-    await sleep(retryAfterMs(last, fallbackMs), undefined, signal ? { signal } : undefined);
+  if (location === undefined) throw armFailure(ctx, first?.status ?? 0, { error: { code: 'NoPollingHeader', message: '202 without Location or Azure-AsyncOperation' } });
+  do {
+    await wait(last);
     last = await send(client, 'GET', location, undefined, signal);
-  }
+  } while (last.status === 202);
   if (last.status >= 400) throw armFailure(ctx, last.status, parseBody(last));
   return last;
 }

@@ -62,7 +62,7 @@ export function describeConfirm(req: ConfirmRequest): string {
     if (params.length) lines.push(`  bound parameters: ${params.map(([k, v]) => `@${k}=${show(v)}`).join(', ')}`);
   }
   if (req.azure) {
-    lines.push(`  azure call: ${req.azure.operation} on link ${req.azure.link}`);
+    lines.push(`  azure call: ${req.azure.call ?? `${req.azure.operation} on link ${req.azure.link}`}`);
     if (req.azure.body !== undefined) lines.push(`  body: ${show(req.azure.body)}`);
   }
   if (req.evidence.length) lines.push('  evidence:', ...formatEvidence(req.evidence));

@@ -21,7 +21,7 @@ export interface CelField {
   node: string;
 }
 
-type Query = { bind?: Record<string, string>; azure?: { body?: unknown } };
+type Query = { bind?: Record<string, string>; azure?: { body?: unknown; certificate?: unknown } };
 
 function bodyLeaves(body: unknown, path: NodePath, out: Array<[NodePath, string]>): void {
   if (Array.isArray(body)) body.forEach((b, k) => bodyLeaves(b, [...path, k], out));
@@ -45,6 +45,7 @@ export function celFieldsOf(step: Step, i: number): CelField[] {
     for (const [name, expr] of Object.entries(q.bind ?? {})) add([...base, key, 'bind', name], expr, 'runbook', node);
     const leaves: Array<[NodePath, string]> = [];
     bodyLeaves(q.azure?.body, [...base, key, 'azure', 'body'], leaves);
+    bodyLeaves(q.azure?.certificate, [...base, key, 'azure', 'certificate'], leaves);
     for (const [path, expr] of leaves) add(path, expr, 'runbook', node);
   };
   if (step.when) add([...base, 'when'], step.when, 'runbook', step.end ? id : `${id}:when`, 'bool');

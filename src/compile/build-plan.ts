@@ -8,7 +8,7 @@ import { parseSqlTemplate, renderSqlTemplate } from '../runbook/sql-template.js'
 import { referencedFacts } from './cel.js';
 import type { CompileResult, ParamValue, Plan, PlanBinding, PlanBranch, PlanOutcome, PlanQuery, PlanStep } from './types.js';
 
-type Query = { on: string | string[]; sql?: string; bind?: Record<string, string>; azure?: { operation: string; link?: string; body?: unknown } };
+type Query = { on: string | string[]; sql?: string; bind?: Record<string, string>; azure?: { operation: string; link?: string; certificate?: unknown; apiVersion?: string; body?: unknown } };
 
 /** What a CEL value will be: a parameter's value when it is just `params.x`, else a marker. */
 function celValue(expr: string, values: Record<string, ParamValue>): string {
@@ -43,6 +43,8 @@ function planQuery(phase: PlanQuery['phase'], q: Query, values: Record<string, P
   }
   if (q.azure) {
     out.azure = { operation: q.azure.operation, link: q.azure.link ?? String(values.link ?? '<unset>') };
+    if (q.azure.certificate !== undefined) out.azure.certificate = String(resolveBody(q.azure.certificate, values));
+    if (q.azure.apiVersion !== undefined) out.azure.apiVersion = q.azure.apiVersion;
     if (q.azure.body !== undefined) out.azure.body = resolveBody(q.azure.body, values);
   }
   if (expect !== undefined) out.expect = expect;

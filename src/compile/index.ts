@@ -20,5 +20,6 @@ export { celFieldsOf } from './analyze-cel.js';
 export { parseDuration } from './durations.js';
 export { resolveParameters } from './resolve-parameters.js';
 export { buildPlan } from './build-plan.js';
+export { describeAzureCall } from './describe-azure-call.js';
 export { renderPlan, renderGraph } from './render-plan.js';
 export type * from './types.js';

@@ -2,6 +2,7 @@
  * Plans and graphs for people (text, mermaid, dot) and machines (JSON). Colour only when asked,
  * so piped output and NO_COLOR never carry escape codes.
  */
+import { describeAzureCall } from './describe-azure-call.js';
 import type { CompileResult, Plan, PlanQuery, PlanStep } from './types.js';
 
 const ANSI = { red: '\u001b[31m', yellow: '\u001b[33m', bold: '\u001b[1m', dim: '\u001b[2m', reset: '\u001b[0m' };
@@ -19,7 +20,7 @@ function queryLines(q: PlanQuery, paint: ReturnType<typeof painter>, highlight: 
   const out = [`${q.phase} on ${q.on.join(', ')}:`];
   if (q.sql !== undefined) out.push(indent(highlight(q.sql), '    '));
   for (const b of q.bindings ?? []) out.push(`    @${b.name} = ${JSON.stringify(b.value)}${b.from === 'bind' ? paint.dim(' (bind)') : ''}`);
-  if (q.azure) out.push(`    azure ${q.azure.operation} link ${JSON.stringify(q.azure.link)}${q.azure.body !== undefined ? ` body ${JSON.stringify(q.azure.body)}` : ''}`);
+  if (q.azure) out.push(`    ${describeAzureCall(q.azure)}${q.azure.body !== undefined ? ` body ${JSON.stringify(q.azure.body)}` : ''}`);
   if (q.expect !== undefined) out.push(`    expect: ${q.expect}`);
   return out;
 }

@@ -139,12 +139,24 @@ export interface PlanBinding {
   from: 'param' | 'bind';
 }
 
+/** An Azure call as the plan shows it: parameters resolved, facts shown as `<cel: …>` until run time. */
+export interface PlanAzureCall {
+  operation: string;
+  /** The link resource's name (link operations only; other operations carry the default, unused). */
+  link: string;
+  /** The server trust certificate's name, for the `*TrustCertificate` operations. */
+  certificate?: string;
+  /** The api-version the step asks for; the adapter's default (2025-01-01) otherwise. */
+  apiVersion?: string;
+  body?: unknown;
+}
+
 export interface PlanQuery {
   phase: 'check' | 'recheck' | 'execute' | 'verify' | 'poll';
   on: string[];
   sql?: string;
   bindings?: PlanBinding[];
-  azure?: { operation: string; link: string; body?: unknown };
+  azure?: PlanAzureCall;
   expect?: string;
 }
 

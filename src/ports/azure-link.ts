@@ -3,6 +3,7 @@
  * (`Microsoft.Sql/managedInstances/{mi}/distributedAvailabilityGroups/{link}`). Implemented in
  * adapters/arm-link.ts over `@azure/arm-sql`'s client pipeline.
  */
+import type { AzureApiVersion, AzureOperation } from '../runbook/schema.js';
 
 /** The `azure:` block of a target in the targets file. */
 export interface AzureTargetConfig {
@@ -18,26 +19,46 @@ export interface AzureTargetConfig {
   tokenEnv?: string;
 }
 
-export type AzureLinkOperation = 'get' | 'update' | 'failover' | 'setRole' | 'delete';
+/**
+ * The runbook's Azure operations (runbook/schema.ts AZURE_OPERATIONS): five on the link resource, one
+ * reading the managed instance, four on its `serverTrustCertificates`.
+ */
+export type AzureLinkOperation = AzureOperation;
+
+/** The api-versions a call may ask for (every one the Azure REST spec defines for the link). */
+export type { AzureApiVersion };
+
+/** ARM accepted a change and answered 202: where its outcome can be polled. Holds no secret. */
+export interface AzureOperationHandle {
+  /** `Azure-AsyncOperation` (a status document), when ARM sent one. */
+  asyncOperationUrl?: string;
+  /** `Location` (the final result), when ARM sent one. */
+  locationUrl?: string;
+}
 
 export interface AzureCallOptions {
   /** Aborts the request, or stops polling a long-running operation (the operation itself goes on in Azure). */
   signal?: AbortSignal;
+  /** The api-version to send; default 2025-01-01 (the newest stable, with the roles/databases[] shape). */
+  apiVersion?: AzureApiVersion;
   /**
-   * `2025-01-01` reads the link with the stable shape (roles, databases[]). `failover` and `setRole`
-   * always use the stable api-version: the SDK's preview one has no such actions.
+   * Called once, before any polling, when ARM accepts a change with 202: the caller persists the
+   * handle (the journal does) so a crash afterwards can be settled by polling, never by re-sending.
+   * Polling waits for it to resolve.
    */
-  apiVersion?: '2025-01-01';
+  onAccepted?: (op: AzureOperationHandle) => Promise<void> | void;
 }
 
 export interface AzureCallResult {
   /** HTTP status of the final response (after polling a long-running operation). */
   status: number;
-  /** The link resource as ARM returned it; undefined after a delete. */
+  /** The resource as ARM returned it (a list: `{ value: [...] }`); undefined after a delete. */
   body: unknown;
   durationMs: number;
   /** The request that started the operation, for the audit log. */
   request: { method: string; path: string; apiVersion: string };
+  /** Set when ARM answered 202 and the operation was polled. */
+  operation?: AzureOperationHandle;
 }
 
 /**
@@ -52,6 +73,15 @@ export interface AzureLink {
   readonly role: string;
   /** `mi (arm: rg-prod/mi-prod)`; never a token. */
   describe(): string;
-  /** Rejects with `AZURE_ERROR` (details: status, armCode) or `CANCELLED`. */
-  call(op: AzureLinkOperation, link: string, body?: unknown, opts?: AzureCallOptions): Promise<AzureCallResult>;
+  /**
+   * `name` is the link for link operations and the certificate for the `*TrustCertificate` ones;
+   * `getInstance` and `listTrustCertificates` ignore it. Rejects with `AZURE_ERROR` (details: status,
+   * armCode) or `CANCELLED`.
+   */
+  call(op: AzureLinkOperation, name: string, body?: unknown, opts?: AzureCallOptions): Promise<AzureCallResult>;
+  /**
+   * Follows an operation ARM accepted earlier (perhaps by another process, before a crash) to its
+   * end. Resolves with the final response, rejects with `AZURE_ERROR` when the operation failed.
+   */
+  poll(op: AzureOperationHandle, opts?: { signal?: AbortSignal }): Promise<AzureCallResult>;
 }

@@ -9,6 +9,8 @@
  * await journal.append({ type: 'outcome', key: 'demote#1@sqlserver', status: 'ok', at });
  */
 
+import type { AzureOperationHandle } from './azure-link.js';
+
 export interface RunManifest {
   runId: string;
   runbook: {
@@ -62,9 +64,21 @@ export interface OutcomeEntry {
   at: string;
   /** `cancelled`: the statement was interrupted; whether it took effect is unknown (in doubt). */
   status: 'ok' | 'error' | 'cancelled';
-  /** How an in-doubt intent was settled on resume. */
+  /** How an in-doubt intent was settled on resume (an Azure change: after following its operation to the end). */
   resolution?: 'verified-done' | 'verified-not-done';
   error?: { code: string; number?: number; message: string };
+}
+
+/**
+ * ARM accepted the Azure change of `key` (202) and is carrying it out: where to poll it. Written
+ * (durably) before the first poll, so after a crash resume follows this operation to its end instead
+ * of sending the change again. The URLs hold no secret (ARM's operation URLs carry only ids).
+ */
+export interface AcceptedEntry {
+  type: 'accepted';
+  key: string;
+  at: string;
+  operation: AzureOperationHandle;
 }
 
 export interface StatusEntry {
@@ -75,7 +89,7 @@ export interface StatusEntry {
   message?: string;
 }
 
-export type JournalEntry = IntentEntry | OutcomeEntry | StatusEntry;
+export type JournalEntry = IntentEntry | AcceptedEntry | OutcomeEntry | StatusEntry;
 
 export interface JournalState {
   manifest: RunManifest;

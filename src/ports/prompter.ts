@@ -33,7 +33,16 @@ export interface ConfirmRequest {
   /** The exact T-SQL text sent (as in the plan) and the values bound to its `@name` parameters. */
   statement?: { sql: string; params: Record<string, unknown> };
   /** The Azure call and its resolved body. */
-  azure?: { operation: string; link: string; body?: unknown };
+  azure?: {
+    operation: string;
+    link: string;
+    /** The server trust certificate, for the `*TrustCertificate` operations. */
+    certificate?: string;
+    apiVersion?: string;
+    /** One line naming the call and its resource, as the plan shows it. */
+    call?: string;
+    body?: unknown;
+  };
   evidence: EvidenceItem[];
   message?: string;
   /** The operator must type `expected` (the value of parameter `param`) to run the step. */

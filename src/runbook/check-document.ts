@@ -5,8 +5,8 @@
  */
 import { firstChangingStatement } from './read-only-sql.js';
 import type { Diagnostic, ErrorCode, SourceFile, SourceRange } from '../errors.js';
-import type { Parameter, Runbook, Step } from './schema.js';
-import { STEP_KINDS } from './schema.js';
+import type { AzureCall, Parameter, Runbook, Step } from './schema.js';
+import { CERTIFICATE_AZURE_OPERATIONS, LINK_AZURE_OPERATIONS, READ_ONLY_AZURE_OPERATIONS, STEP_KINDS } from './schema.js';
 import { identifierProblem, parseSqlTemplate } from './sql-template.js';
 import { didYouMean } from './suggest.js';
 import type { NodePath, PositionIndex } from './types.js';
@@ -16,7 +16,7 @@ export interface CheckContext {
   positions: PositionIndex;
 }
 
-type QueryLike = { on: string | string[]; sql?: string; bind?: Record<string, string>; azure?: unknown };
+type QueryLike = { on: string | string[]; sql?: string; bind?: Record<string, string>; azure?: AzureCall };
 
 /** Fields that only make sense on an action: they guard or prove a change. */
 const ACTION_ONLY = ['confirm', 'recheck', 'requires', 'verify'] as const;
@@ -159,18 +159,36 @@ export function checkDocument(runbook: Runbook, ctx: CheckContext): Diagnostic[]
     }
     if (q.azure !== undefined) {
       if (roles.length !== 1) report('BAD_STEP_BODY', `${what} is an Azure call, which runs on exactly one target, not ${roles.length}`, [...path, 'on']);
-      const link = (q.azure as { link?: string }).link;
-      if (link === undefined && !Object.prototype.hasOwnProperty.call(params, 'link')) {
+      const { operation: op, link, certificate } = q.azure;
+      const onLink = LINK_AZURE_OPERATIONS.includes(op);
+      if (onLink && link === undefined && !Object.prototype.hasOwnProperty.call(params, 'link')) {
         report('UNKNOWN_PARAM', `${what} names no "link" and the runbook has no "link" parameter to default to`, [...path, 'azure'], atKey([...path, 'azure']));
+      }
+      if (!onLink && link !== undefined) {
+        report('BAD_STEP_BODY', `${what}: Azure "${op}" is not an operation of the link, so "link" means nothing here`, [...path, 'azure', 'link'], atKey([...path, 'azure', 'link']));
+      }
+      const needsCertificate = CERTIFICATE_AZURE_OPERATIONS.includes(op);
+      if (needsCertificate && certificate === undefined) {
+        report('BAD_STEP_BODY', `${what}: Azure "${op}" needs "certificate" (the server trust certificate's name)`, [...path, 'azure'], atKey([...path, 'azure']));
+      }
+      if (!needsCertificate && certificate !== undefined) {
+        report('BAD_STEP_BODY', `${what}: Azure "${op}" takes no "certificate"`, [...path, 'azure', 'certificate'], atKey([...path, 'azure', 'certificate']));
+      }
+      const wantsBody = op === 'update' || op === 'failover' || op === 'setRole' || op === 'putTrustCertificate';
+      if (wantsBody && q.azure.body === undefined) {
+        report('BAD_STEP_BODY', `${what}: Azure "${op}" needs a "body"`, [...path, 'azure'], atKey([...path, 'azure']));
+      }
+      if (!wantsBody && q.azure.body !== undefined) {
+        report('BAD_STEP_BODY', `${what}: Azure "${op}" sends no body, so "body" would be ignored`, [...path, 'azure', 'body'], atKey([...path, 'azure', 'body']));
       }
       if (q.bind !== undefined) report('BAD_STEP_BODY', `"bind" binds SQL parameters; ${what} is an Azure call (use { cel: … } in its body)`, [...path, 'bind'], atKey([...path, 'bind']));
     }
     if (q.sql !== undefined) checkSql(q.sql, q.bind ?? {}, [...path, 'sql'], what);
     // Only an action changes anything: it alone passes a confirmation gate and the safety proof.
     if (path[path.length - 1] !== 'action') {
-      const op = (q.azure as { operation?: string } | undefined)?.operation;
-      if (op !== undefined && op !== 'get') {
-        report('CHANGE_OUTSIDE_ACTION', `${what} calls Azure "${op}"; only an action step (with impact and confirm) may change the link — a ${String(path[path.length - 1])} may only "get"`, [...path, 'azure', 'operation']);
+      const op = q.azure?.operation;
+      if (op !== undefined && !READ_ONLY_AZURE_OPERATIONS.includes(op)) {
+        report('CHANGE_OUTSIDE_ACTION', `${what} calls Azure "${op}", which changes Azure; only an action step (with impact and confirm) may — a ${String(path[path.length - 1])} may only ${READ_ONLY_AZURE_OPERATIONS.map((o) => `"${o}"`).join(', ')}`, [...path, 'azure', 'operation']);
       }
       const change = q.sql === undefined ? undefined : firstChangingStatement(q.sql);
       if (change) {

@@ -78,7 +78,39 @@ const on = z.union([targetRole, z.array(targetRole).min(1)]).describe('The targe
  */
 const bind = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), cel).describe('Bound SQL parameters: @name → CEL expression.');
 
-export const AZURE_OPERATIONS = ['get', 'update', 'failover', 'setRole', 'delete'] as const;
+/**
+ * Operations of an `azure:` block. The first five act on the link resource
+ * (`managedInstances/{mi}/distributedAvailabilityGroups/{link}`); `getInstance` reads the managed instance
+ * itself (e.g. `properties.databaseFormat`, its update policy); the `*TrustCertificate(s)` ones act on
+ * `managedInstances/{mi}/serverTrustCertificates/{certificate}`, where the MI keeps the partner
+ * certificates it trusts (the only way to make an MI trust SQL Server's endpoint certificate).
+ */
+export const AZURE_OPERATIONS = [
+  'get',
+  'update',
+  'failover',
+  'setRole',
+  'delete',
+  'getInstance',
+  'getTrustCertificate',
+  'listTrustCertificates',
+  'putTrustCertificate',
+  'deleteTrustCertificate',
+] as const;
+
+/** Operations that only read: allowed in check, verify and wait (everything else changes Azure). */
+export const READ_ONLY_AZURE_OPERATIONS: readonly AzureOperation[] = ['get', 'getInstance', 'getTrustCertificate', 'listTrustCertificates'];
+/** Operations on the link resource: they default `link` to the runbook's `link` parameter. */
+export const LINK_AZURE_OPERATIONS: readonly AzureOperation[] = ['get', 'update', 'failover', 'setRole', 'delete'];
+/** Operations on one server trust certificate: they need `certificate`. */
+export const CERTIFICATE_AZURE_OPERATIONS: readonly AzureOperation[] = ['getTrustCertificate', 'putTrustCertificate', 'deleteTrustCertificate'];
+
+/**
+ * Every api-version of the link resource in the Azure REST spec (azure-rest-api-specs,
+ * `Microsoft.Sql/…/DistributedAvailabilityGroups.json`), oldest first. `@azure/arm-sql` 10 sends the
+ * first; agmedic sends 2025-01-01 (newest stable) unless a step names another.
+ */
+export const AZURE_API_VERSIONS = ['2021-11-01-preview', '2022-08-01-preview', '2023-08-01', '2025-01-01', '2025-02-01-preview', '2025-08-01-preview'] as const;
 
 /** A JSON value; a leaf written as `{ cel: "expr" }` is computed when the step runs. */
 const azureBody: z.ZodType<unknown> = z.lazy(() =>
@@ -96,6 +128,11 @@ const azureBody: z.ZodType<unknown> = z.lazy(() =>
 export const AzureCallSchema = z.strictObject({
   operation: z.enum(AZURE_OPERATIONS).describe('An operation of the link resource (distributedAvailabilityGroups).'),
   link: z.string().optional().describe('Link (distributed AG) name; defaults to the `link` parameter.'),
+  certificate: z
+    .union([z.string().min(1), z.strictObject({ cel })])
+    .optional()
+    .describe('Server trust certificate name (getTrustCertificate, putTrustCertificate, deleteTrustCertificate); a string or { cel: expr }.'),
+  apiVersion: z.enum(AZURE_API_VERSIONS).optional().describe('ARM api-version to send; default 2025-01-01.'),
   body: azureBody.optional(),
 });
 
@@ -215,6 +252,7 @@ export type Parameter = z.infer<typeof ParameterSchema>;
 export type ParameterType = Parameter['type'];
 export type AzureCall = z.infer<typeof AzureCallSchema>;
 export type AzureOperation = (typeof AZURE_OPERATIONS)[number];
+export type AzureApiVersion = (typeof AZURE_API_VERSIONS)[number];
 export type Check = z.infer<typeof CheckSchema>;
 export type Action = z.infer<typeof ActionSchema>;
 export type Verify = z.infer<typeof VerifySchema>;

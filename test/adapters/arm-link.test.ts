@@ -31,15 +31,26 @@ async function rejection(p: Promise<unknown>): Promise<AgmedicError> {
 }
 
 describe('openAzureLink against the ARM emulator', () => {
-  it('gets the link through the SDK and reports the request it sent', async () => {
+  // domain.md [SPEC]: arm-sql 10 sends 2021-11-01-preview, whose shape has "no `databases[]`, no
+  // replicaState, no mostRecentLinkError, no partnerAuthCertValidity"; a check reading those "must call
+  // 2025-01-01 (or 2023-08-01) through the client's pipeline".
+  it('gets the link at 2025-01-01 by default (not the SDK\'s 2021-11-01-preview) and reports the request it sent', async () => {
     lab = await startArmLab([seedLink('SalesLink')]);
     const azure = link();
     expect(azure.describe()).toBe(`mi (arm: ${RG}/${MI})`);
     const res = await azure.call('get', 'SalesLink');
     expect(res.status).toBe(200);
-    expect(res.request).toEqual({ method: 'GET', path: linkPath('SalesLink'), apiVersion: '2021-11-01-preview' });
-    expect(res.body).toMatchObject({ name: 'SalesLink', properties: { replicationMode: 'Async', primaryAvailabilityGroupName: 'AG_Sales' } });
-    expect(lab.arm.requests.map((r) => [r.method, r.path, r.status])).toEqual([['GET', linkPath('SalesLink'), 200]]);
+    expect(res.request).toEqual({ method: 'GET', path: linkPath('SalesLink'), apiVersion: '2025-01-01' });
+    expect(res.body).toMatchObject({ name: 'SalesLink', properties: { replicationMode: 'Async', databases: [{ databaseName: 'Sales', replicaState: 'LinkSynchronizing' }] } });
+    expect(lab.arm.requests.map((r) => [r.method, r.path, r.apiVersion, r.status])).toEqual([['GET', linkPath('SalesLink'), '2025-01-01', 200]]);
+  });
+
+  it('sends the api-version a step names, and gets that version\'s shape', async () => {
+    lab = await startArmLab([seedLink('SalesLink')]);
+    const res = await link().call('get', 'SalesLink', undefined, { apiVersion: '2021-11-01-preview' });
+    expect(res.request.apiVersion).toBe('2021-11-01-preview');
+    expect(res.body).toMatchObject({ properties: { primaryAvailabilityGroupName: 'AG_Sales', targetDatabase: 'Sales' } });
+    expect((res.body as { properties: object }).properties).not.toHaveProperty('databases');
   });
 
   it.each(['..', '.', '', 'a/b', 'x%2F..'])('refuses link name %j before sending anything (".." would address the instance itself)', async (name) => {
@@ -56,7 +67,7 @@ describe('openAzureLink against the ARM emulator', () => {
     expect(res.body).toMatchObject({ properties: { instanceLinkRole: 'Secondary', partnerLinkRole: 'Primary', databases: [{ databaseName: 'Sales' }] } });
   });
 
-  it('updates through the SDK long-running PATCH and returns the changed resource', async () => {
+  it('updates through the long-running PATCH and returns the changed resource', async () => {
     lab = await startArmLab([seedLink('SalesLink')]);
     const res = await link().call('update', 'SalesLink', { properties: { replicationMode: 'Sync' } });
     expect(res.status).toBe(200);
@@ -89,7 +100,7 @@ describe('openAzureLink against the ARM emulator', () => {
     expect((await lab.backend.getLink(MI, 'SalesLink'))!.instanceLinkRole).toBe('Primary');
   });
 
-  it('deletes through the SDK long-running DELETE', async () => {
+  it('deletes through the long-running DELETE', async () => {
     lab = await startArmLab([seedLink('SalesLink')]);
     const res = await link().call('delete', 'SalesLink');
     expect(res.status).toBeOneOf([200, 204]);

@@ -150,6 +150,39 @@ describe('checkDocument: safety rules', () => {
     expect(problems(text)).toEqual([`CHANGE_OUTSIDE_ACTION@${pos(text, 'delete')}`]);
   });
 
+  it.each([
+    ['putTrustCertificate', "{ operation: putTrustCertificate, certificate: c1, body: { properties: { publicBlob: '0x01' } } }"],
+    ['deleteTrustCertificate', '{ operation: deleteTrustCertificate, certificate: c1 }'],
+  ])('refuses the trust-certificate change %s in a check (CHANGE_OUTSIDE_ACTION)', (op, call) => {
+    const text = mutate('      on: [sqlserver, mi]\n      sql: |\n        SELECT rs.role_desc AS role\n        FROM sys.availability_groups ag\n        WHERE ag.name = @link\n', `      on: mi\n      azure: ${call}\n`);
+    expect(problems(text)).toEqual([`CHANGE_OUTSIDE_ACTION@${pos(text, op)}`]);
+  });
+
+  it.each([
+    ['getInstance', '{ operation: getInstance, apiVersion: 2025-01-01 }'],
+    ['listTrustCertificates', '{ operation: listTrustCertificates }'],
+    ['getTrustCertificate', '{ operation: getTrustCertificate, certificate: { cel: "params.link + \'_cert\'" } }'],
+    ['get at an older api-version', '{ operation: get, apiVersion: 2022-08-01-preview }'],
+  ])('allows the Azure read %s in a check', (_, call) => {
+    const text = mutate('      on: [sqlserver, mi]\n      sql: |\n        SELECT rs.role_desc AS role\n        FROM sys.availability_groups ag\n        WHERE ag.name = @link\n', `      on: mi\n      azure: ${call}\n`);
+    expect(problems(text)).toEqual([]);
+  });
+
+  it.each([
+    ['a certificate operation without certificate', '{ operation: getTrustCertificate }', 'BAD_STEP_BODY', 'azure: { operation: getT'],
+    ['a certificate on a link operation', '{ operation: get, certificate: c1 }', 'BAD_STEP_BODY', 'certificate: c1'],
+    ['a link on an instance operation', '{ operation: getInstance, link: L }', 'BAD_STEP_BODY', 'link: L'],
+    ['a body on a read', '{ operation: get, body: { a: 1 } }', 'BAD_STEP_BODY', 'body: { a'],
+  ])('refuses %s', (_, call, code, at) => {
+    const text = mutate('      on: [sqlserver, mi]\n      sql: |\n        SELECT rs.role_desc AS role\n        FROM sys.availability_groups ag\n        WHERE ag.name = @link\n', `      on: mi\n      azure: ${call}\n`);
+    expect(problems(text)).toEqual([`${code}@${pos(text, at)}`]);
+  });
+
+  it('refuses an api-version the spec does not define (schema)', () => {
+    const text = mutate('      on: [sqlserver, mi]\n      sql: |\n        SELECT rs.role_desc AS role\n        FROM sys.availability_groups ag\n        WHERE ag.name = @link\n', '      on: mi\n      azure: { operation: get, apiVersion: 2024-01-01 }\n');
+    expect(problems(text)).toEqual([`BAD_VALUE@${pos(text, '2024-01-01')}`]);
+  });
+
   it('lets reads mention changing verbs in comments, strings and names', () => {
     const text = mutate(
       "      sql: SELECT role_desc AS role FROM sys.dm_hadr_availability_replica_states WHERE is_local = 1\n",

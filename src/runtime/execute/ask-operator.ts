@@ -3,6 +3,7 @@
  * statement or Azure call, the declared evidence) and turns the Prompter's answer into a machine
  * event. Every question and answer is recorded.
  */
+import { describeAzureCall } from '../../compile/describe-azure-call.js';
 import type { ConfirmRequest, DecideRequest, EvidenceItem } from '../../ports/prompter.js';
 import { holds, valueOf } from './cel-scope.js';
 import type { RunState } from './run-state.js';
@@ -38,7 +39,15 @@ export function confirmRequest(rs: RunState, runner: QueryRunner, step: string):
   if (q.sql !== undefined) req.statement = { sql: q.sql, params: Object.fromEntries(runner.params(step, 'execute', q).map((p) => [p.name, p.value])) };
   if (q.azure) {
     const body = runner.azureBody(step, 'execute');
-    req.azure = { operation: q.azure.operation, link: q.azure.link, ...(body === undefined ? {} : { body }) };
+    const call = runner.azureCall(step, 'execute', q.azure);
+    req.azure = {
+      operation: call.operation,
+      link: call.link,
+      call: describeAzureCall(call),
+      ...(call.certificate === undefined ? {} : { certificate: call.certificate }),
+      ...(call.apiVersion === undefined ? {} : { apiVersion: call.apiVersion }),
+      ...(body === undefined ? {} : { body }),
+    };
   }
   if (s.confirm?.message !== undefined) req.message = s.confirm.message;
   const param = s.confirm?.typeToConfirm;

@@ -3,7 +3,7 @@
  * before it is sent and as an outcome after; after a crash, an intent with no outcome — or with a
  * `cancelled` one — is "in doubt" and only the step's verify postcondition may settle it.
  */
-import type { IntentEntry, Journal, JournalEntry, OutcomeEntry } from '../../ports/journal.js';
+import type { AcceptedEntry, IntentEntry, Journal, JournalEntry, OutcomeEntry } from '../../ports/journal.js';
 
 /**
  * `none`: never sent. `open`: in doubt. `done`: took effect. `failed`: the server refused it.
@@ -14,6 +14,7 @@ export type LedgerState = 'none' | 'open' | 'done' | 'failed' | 'not-done';
 export class Ledger {
   private readonly last = new Map<string, IntentEntry | OutcomeEntry>();
   private readonly intents = new Map<string, IntentEntry>();
+  private readonly accepted = new Map<string, AcceptedEntry>();
 
   constructor(
     private readonly journal: Journal | undefined,
@@ -24,6 +25,11 @@ export class Ledger {
 
   private index(e: JournalEntry): void {
     if (e.type === 'status') return;
+    // Acceptance does not settle anything: the change is still in doubt until its outcome is known.
+    if (e.type === 'accepted') {
+      this.accepted.set(e.key, e);
+      return;
+    }
     this.last.set(e.key, e);
     if (e.type === 'intent') this.intents.set(e.key, e);
   }
@@ -41,12 +47,17 @@ export class Ledger {
     return e?.type === 'outcome' ? e : undefined;
   }
 
+  /** The Azure operation ARM accepted for this change, if it got that far. */
+  acceptedOf(key: string): AcceptedEntry | undefined {
+    return this.accepted.get(key);
+  }
+
   /** Every in-doubt intent. */
   open(): IntentEntry[] {
     return [...this.intents.values()].filter((i) => this.state(i.key) === 'open');
   }
 
-  async append(entry: IntentEntry | OutcomeEntry): Promise<void> {
+  async append(entry: IntentEntry | AcceptedEntry | OutcomeEntry): Promise<void> {
     this.index(entry);
     await this.journal?.append(entry);
   }

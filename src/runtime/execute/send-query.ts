@@ -4,10 +4,14 @@
  * Values reach SQL only as bound parameters; the text is the plan's, byte for byte.
  */
 import { AgmedicError, isAgmedicError } from '../../errors.js';
-import type { PlanQuery } from '../../compile/types.js';
+import { describeAzureCall } from '../../compile/describe-azure-call.js';
+import type { PlanAzureCall, PlanQuery } from '../../compile/types.js';
+import type { AzureCallOptions } from '../../ports/azure-link.js';
+import { LINK_AZURE_OPERATIONS, type AzureApiVersion, type AzureOperation } from '../../runbook/schema.js';
 import type { BoundParam } from '../../ports/sql-target.js';
 import { holdsOnEveryTarget, resolveBody, valueOf, type QueryOutput } from './cel-scope.js';
 import { ledgerKey } from './ledger.js';
+import { azureOutcomeUnknown, sendAzureChange } from './settle-azure.js';
 import { FIELD_OF, type QueryPhase, type RunState } from './run-state.js';
 
 /** The input the compiled machine gives its `runQuery` actor, plus the step's entry count. */
@@ -56,8 +60,16 @@ export class QueryRunner {
     return raw?.azure?.body === undefined ? undefined : resolveBody(raw.azure.body, this.scope(), this.rs.celError);
   }
 
+  /** The plan's Azure call with what only the run knows filled in (a certificate named by `{ cel }` over facts). */
+  azureCall(step: string, phase: QueryPhase, planned: PlanAzureCall): PlanAzureCall {
+    const raw = this.rs.steps.get(step)?.[FIELD_OF[phase]] as { azure?: { certificate?: unknown } } | undefined;
+    const certificate = raw?.azure?.certificate;
+    if (certificate === undefined) return planned;
+    return { ...planned, certificate: String(resolveBody(certificate, this.scope(), this.rs.celError)) };
+  }
+
   /** One query on one role; audited. Returns rows (SQL) or the response body (Azure). */
-  async send(step: string, phase: QueryPhase, q: PlanQuery, role: string, signal: AbortSignal, timeoutMs?: number): Promise<unknown> {
+  async send(step: string, phase: QueryPhase, q: PlanQuery, role: string, signal: AbortSignal, timeoutMs?: number, onAccepted?: AzureCallOptions['onAccepted']): Promise<unknown> {
     const { opts, recorder } = this.rs;
     recorder.check();
     const started = opts.clock.now().getTime();
@@ -66,14 +78,20 @@ export class QueryRunner {
       const link = opts.targets.azure[role];
       if (!link) throw new AgmedicError('TARGET_MISSING', `step ${step}: target ${role} has no Azure coordinates (azure: in the targets file)`, { details: { role } });
       const body = this.azureBody(step, phase);
+      const call = this.azureCall(step, phase, q.azure);
+      const name = LINK_AZURE_OPERATIONS.includes(call.operation as AzureOperation) ? call.link : (call.certificate ?? '');
       try {
-        const res = await link.call(q.azure.operation as never, q.azure.link, body, { signal });
+        const res = await link.call(call.operation as AzureOperation, name, body, {
+          signal,
+          ...(call.apiVersion === undefined ? {} : { apiVersion: call.apiVersion as AzureApiVersion }),
+          ...(onAccepted === undefined ? {} : { onAccepted }),
+        });
         recorder.record({ type: 'azure-call', runId: opts.runId, step, target: role, method: res.request.method, path: res.request.path, apiVersion: res.request.apiVersion, ...(body === undefined ? {} : { body }), status: res.status, durationMs: res.durationMs });
         opts.onNotice?.({ type: 'statement', step, target: role, phase, durationMs: res.durationMs, ok: true });
         return res.body ?? {};
       } catch (err) {
         const status = isAgmedicError(err) && typeof err.details?.status === 'number' ? err.details.status : 0;
-        recorder.record({ type: 'azure-call', runId: opts.runId, step, target: role, method: q.azure.operation, path: `${role}/${q.azure.link}`, apiVersion: '', ...(body === undefined ? {} : { body }), status, durationMs: elapsed() });
+        recorder.record({ type: 'azure-call', runId: opts.runId, step, target: role, method: call.operation, path: `${role}/${describeAzureCall(call)}`, apiVersion: call.apiVersion ?? '', ...(body === undefined ? {} : { body }), status, durationMs: elapsed() });
         opts.onNotice?.({ type: 'statement', step, target: role, phase, durationMs: elapsed(), ok: false });
         throw err;
       }
@@ -99,6 +117,13 @@ export class QueryRunner {
       opts.onNotice?.({ type: 'statement', step, target: role, phase, durationMs: elapsed(), ok: false });
       throw err;
     }
+  }
+
+  /** Reads the resource a step's Azure change acts on (to put its state on record when settling the change). */
+  async sendRead(step: string, role: string, operation: 'get' | 'getTrustCertificate', signal: AbortSignal): Promise<unknown> {
+    const q = this.rs.query(step, 'execute');
+    if (!q.azure) return undefined;
+    return this.send(step, 'execute', { ...q, azure: { ...q.azure, operation } }, role, signal);
   }
 
   /** A read-only query (check, verify, poll, recheck) on every role it names. */
@@ -129,17 +154,26 @@ export class QueryRunner {
         throw new AgmedicError((e?.code ?? 'SQL_ERROR') as never, e?.message ?? 'the statement failed before the run was interrupted');
       }
       if (state === 'open') throw new AgmedicError('IN_DOUBT', `step ${input.step} on ${role}: an earlier attempt may or may not have taken effect; resume settles it through verify`, { details: { step: input.step, role } });
-      const text = q.azure ? `azure ${q.azure.operation} ${q.azure.link}` : (q.sql ?? '');
+      const text = q.azure ? describeAzureCall(this.azureCall(input.step, 'execute', q.azure)) : (q.sql ?? '');
       await recorder.sync();
       await ledger.append({ type: 'intent', key, step: input.step, target: role, at: opts.clock.now().toISOString(), text });
       try {
-        byRole[role] = await this.send(input.step, 'execute', q, role, signal, input.timeoutMs);
+        if (q.azure) {
+          const result = await sendAzureChange(this.rs, this, { step: input.step, role, key, signal, ...(input.timeoutMs === undefined ? {} : { timeoutMs: input.timeoutMs }) });
+          byRole[role] = result.body;
+          if (result.settledBy === 'verify') {
+            // Someone else's operation made the change happen (or ours, from before a crash): not sent.
+            await ledger.append({ type: 'outcome', key, at: opts.clock.now().toISOString(), status: 'ok', resolution: 'verified-done' });
+            await recorder.sync();
+            continue;
+          }
+        } else byRole[role] = await this.send(input.step, 'execute', q, role, signal, input.timeoutMs);
         await ledger.append({ type: 'outcome', key, at: opts.clock.now().toISOString(), status: 'ok' });
         // fsync after the change: a failure here must stop the run, not pass unnoticed.
         await recorder.sync();
       } catch (err) {
         const code = isAgmedicError(err) ? err.code : 'INTERNAL';
-        const unknown = UNKNOWN_OUTCOME.has(code);
+        const unknown = UNKNOWN_OUTCOME.has(code) || (q.azure !== undefined && azureOutcomeUnknown(err, ledger.acceptedOf(key) !== undefined));
         const number = isAgmedicError(err) ? (err.details?.sqlError as { number?: number } | undefined)?.number : undefined;
         await ledger.append({
           type: 'outcome', key, at: opts.clock.now().toISOString(), status: unknown ? 'cancelled' : 'error',

@@ -8,14 +8,23 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { RunResult } from '../types.js';
 import type { RunState } from './run-state.js';
 import type { QueryRunner } from './send-query.js';
+import { settleAzureIntent } from './settle-azure.js';
 
 export async function settleInDoubt(rs: RunState, runner: QueryRunner, snapshot: AnyMachineSnapshot, signal: AbortSignal, settled: RunResult['inDoubt']): Promise<AnyMachineSnapshot> {
   let snap = snapshot;
   for (const intent of rs.ledger.open()) {
-    const done = await runner.verifies(intent.step, signal);
+    // An Azure change may still be running in Azure: follow it to its end before verify looks.
+    const azure = rs.query(intent.step, 'execute').azure !== undefined;
+    const settledAzure = azure ? await settleAzureIntent(rs, runner, intent, signal) : undefined;
+    const done = settledAzure ? settledAzure.done : await runner.verifies(intent.step, signal);
     const resolution = done ? 'done' : 'not-done';
     await rs.ledger.append({ type: 'outcome', key: intent.key, at: rs.opts.clock.now().toISOString(), status: done ? 'ok' : 'error', resolution: done ? 'verified-done' : 'verified-not-done' });
-    rs.recorder.record({ type: 'in-doubt', runId: rs.opts.runId, step: intent.step, target: intent.target, reason: 'the run stopped while the change was in flight; verify decides', resolution });
+    const reason = !settledAzure
+      ? 'the run stopped while the change was in flight; verify decides'
+      : settledAzure.operation === 'none'
+        ? 'the run stopped before Azure confirmed it accepted the change; the resource was read and verify decides'
+        : `the run stopped while Azure carried the change out; its operation ${settledAzure.operation} and verify decides`;
+    rs.recorder.record({ type: 'in-doubt', runId: rs.opts.runId, step: intent.step, target: intent.target, reason, resolution });
     rs.opts.onNotice?.({ type: 'in-doubt', step: intent.step, target: intent.target, resolution });
     settled.push({ step: intent.step, target: intent.target, resolution });
     if (!done) snap = rewindToConfirm(snap, intent.step, rs);

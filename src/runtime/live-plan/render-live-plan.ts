@@ -2,6 +2,7 @@
  * Text for `agmedic plan --live`: the route from the current state, each step with the facts that
  * decided how it was left, where the run would first change something, and the fingerprint.
  */
+import { describeAzureCall } from '../../compile/describe-azure-call.js';
 import type { PlanStep } from '../../compile/types.js';
 import type { FingerprintEntry } from '../fingerprint/types.js';
 import type { LivePlan } from './types.js';
@@ -67,7 +68,7 @@ export function renderLivePlan(plan: LivePlan, { color }: { color: boolean }): s
     if (facts.length) lines.push(`${' '.repeat(width + 6)}${dim('because')} ${facts.map((f) => `${f.fact} = ${valueOf(f)}`).join(', ')}`);
     if (stop && s) {
       for (const q of s.queries.filter((x) => x.phase === 'execute')) {
-        const text = q.sql ? q.sql.replace(/\s+/g, ' ') : `azure ${q.azure?.operation} ${q.azure?.link}`;
+        const text = q.sql ? q.sql.replace(/\s+/g, ' ') : q.azure ? describeAzureCall(q.azure) : '';
         lines.push(`${' '.repeat(width + 6)}next statement on ${q.on.join(', ')}: ${text}`);
       }
       if (s.requires) lines.push(`${' '.repeat(width + 6)}requires (re-checked first): ${s.requires.replace(/\s+/g, ' ')}`);
