@@ -271,8 +271,10 @@ describe('flow-control-tuning', () => {
   it('offers only documented remediations', () => {
     const text = rb.steps.map((s) => s.end?.message ?? '').join('\n');
     expect(text).toMatch(/12310/);
-    expect(text).toMatch(/1800 and 9567/);
-    expect(text).toMatch(/SESSION_TIMEOUT is not a flow-control setting/);
+    // [MON]/[RPO]: 9567 only compresses seeding; 1800 only for mismatched sector sizes [PREP].
+    expect(text).not.toMatch(/9567/);
+    expect(text).toMatch(/1800 only if the log disks of the\s+two sides have different sector sizes/);
+    expect(text).toMatch(/SESSION_TIMEOUT is not a flow-control\s+setting/);
     expect(text).not.toMatch(/packet/i);
   });
 });
