@@ -238,12 +238,15 @@ Exit codes: 0 nothing critical · 9 at least one critical finding (an unreachabl
     .option('--targets-out <file>', 'write the targets file here (default next to the state file: lab-targets.yaml)')
     .option('--env-out <file>', 'write `export` lines for the password and ARM token here, mode 0600 (default next to the state file: lab.env)')
     .option('--statement-log <file>', 'append every statement each instance receives as JSON lines')
+    .option('--arm-request-log <file>', 'append every ARM request the emulator receives as JSON lines (never headers or tokens)')
+    .option('--arm-op-seconds <n>', 'how long each ARM long-running operation stays in progress (simulated seconds), as in Azure', '0')
+    .addOption(new Option('--database-format <policy>', "the managed instance's update policy (ARM databaseFormat)").choices(['AlwaysUpToDate', 'SQLServer2022', 'SQLServer2025']))
     .addOption(new Option('--tls <mode>', 'TDS encryption: off, or strict (TDS 8.0, CA written next to the targets file)').choices(['off', 'strict']).default('off'))
     .option('--pairs <n>', 'independent links on consecutive port triples (fleets, up to 100)', '1')
     .option('--state-file <file>', 'where to write the control URL and token (default $AGMEDIC_LAB_STATE, $AGMEDIC_HOME/lab.json or ~/.agmedic/lab.json)')
     .option('--control-port <port>', 'loopback control port for `lab fault` (0 = ephemeral)', '0')
     .option('--json', 'print the endpoints as one JSON line')
-    .addHelpText('after', '\nExamples:\n  $ agmedic lab up\n  $ agmedic lab up --scenario split-brain --targets-out lab.yaml --statement-log statements.jsonl\n  $ agmedic lab up --pairs 20 --base-port 20000 --scenario healthy,split-brain')
+    .addHelpText('after', '\nExamples:\n  $ agmedic lab up\n  $ agmedic lab up --scenario split-brain --targets-out lab.yaml --statement-log statements.jsonl\n  $ agmedic lab up --pairs 20 --base-port 20000 --scenario healthy,split-brain\n  $ agmedic lab up --arm-op-seconds 5 --arm-request-log arm.jsonl --database-format AlwaysUpToDate')
     .action(act(async (opts) => (await import('./commands/lab-up.js')).labUpCommand(opts, output)));
   const connectOptions = (c: Command): Command =>
     c

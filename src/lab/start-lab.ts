@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AgmedicError } from '../errors.js';
 import { createWorldArmBackend } from './arm/create-world-arm-backend.js';
+import { createWorldInstanceBackend } from './arm/create-world-instance-backend.js';
 import { startArmEmulator } from './arm/start-arm-emulator.js';
 import type { ArmEmulator } from './arm/types.js';
 import { createPairControl } from './control/create-pair-control.js';
@@ -13,6 +14,7 @@ import type { Lab, LabNames, LabPair, LabStatement, StartLabOptions } from './co
 import { ScaledClock } from './model/clock.js';
 import { createWorld, LAB_NAMES, type WorldSpec } from './model/create-world.js';
 import type { LabWorld } from './model/lab-world.js';
+import { setDatabaseFormat } from './model/instance-format.js';
 import { loadScenario } from './scenarios/load-scenario.js';
 import { createInstanceEngine } from './sql/create-instance-engine.js';
 import { generateLabCertificate, type LabCertificate } from './tds/generate-lab-certificate.js';
@@ -63,6 +65,10 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const basePort = options.basePort ?? 0;
   if (!Number.isInteger(basePort) || basePort < 0 || (basePort > 0 && basePort + pairCount * 3 - 1 > 65535)) {
     throw new AgmedicError('LAB_CONTROL', `base port ${basePort} leaves no room for ${pairCount} pair(s) of 3 ports`);
+  }
+  const armOpSeconds = options.armOpSeconds ?? 0;
+  if (!(Number.isFinite(armOpSeconds) && armOpSeconds >= 0 && armOpSeconds <= 3600)) {
+    throw new AgmedicError('LAB_CONTROL', `ARM operation seconds must be a number from 0 to 3600, not ${armOpSeconds}`);
   }
   const speed = options.speed ?? 1;
   if (!(Number.isFinite(speed) && speed > 0)) throw new AgmedicError('LAB_CONTROL', `speed must be a positive number, not ${speed}`);
@@ -175,6 +181,7 @@ async function startPair(p: PairInput): Promise<LabPair> {
   const clock = p.options.clock ?? new ScaledClock(Date.parse(p.spec.start), p.speed);
   const world: LabWorld = createWorld(p.spec, { clock });
   for (const inst of world.instances.values()) inst.logins.set('sa', p.password);
+  if (p.options.databaseFormat !== undefined) setDatabaseFormat(world, LAB_NAMES.mi, p.options.databaseFormat);
   const port = (offset: number): number => (p.basePort === 0 ? 0 : p.basePort + p.index * 3 + offset);
   const tls = p.tlsMode === 'strict' ? { key: p.cert.key, cert: p.cert.cert } : undefined;
   const tds = async (name: string, offset: number): Promise<TdsServer> => {
@@ -187,6 +194,10 @@ async function startPair(p: PairInput): Promise<LabPair> {
     tds(LAB_NAMES.mi, 1),
     startArmEmulator({
       backend: createWorldArmBackend(world),
+      instance: createWorldInstanceBackend(world),
+      operationDelayMs: Math.round((p.options.armOpSeconds ?? 0) * 1000),
+      ...(p.options.armRequestLogFile === undefined ? {} : { requestLogFile: p.options.armRequestLogFile }),
+      ...(p.options.armAsyncOperationHeader === undefined ? {} : { asyncOperationHeader: p.options.armAsyncOperationHeader }),
       token: p.armToken,
       tls: { key: p.cert.key, cert: p.cert.cert },
       host: p.host,

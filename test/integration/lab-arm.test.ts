@@ -50,14 +50,15 @@ describe('@azure/arm-sql against the composed lab', () => {
     lab = await startLab();
     expect([await roleOver(lab, 'sqlserver'), await roleOver(lab, 'mi')]).toEqual(['PRIMARY', 'SECONDARY']);
     const client = armClient(lab);
-    const result = await sendLinkAction(client, {
-      endpoint: lab.arm.url,
-      resourceGroup: lab.arm.resourceGroup,
-      managedInstance: lab.arm.instance,
-      link: 'SalesLink',
-      action: 'failover',
-      body: { failoverType: 'Planned' },
-    });
+    const planned = { endpoint: lab.arm.url, resourceGroup: lab.arm.resourceGroup, managedInstance: lab.arm.instance, link: 'SalesLink', action: 'failover' as const, body: { failoverType: 'Planned' } };
+    // domain.md [SPEC]: a planned failover is refused with "…FailoverSecondariesNotSynchronizing" —
+    // not quietly made possible by switching the link to Sync, as the lab did before.
+    const onAsync = await sendLinkAction(client, planned);
+    expect(onAsync.status).toBe(409);
+    expect(onAsync.body).toMatchObject({ error: { code: 'DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing' } });
+    expect(lab.control.roles()).toEqual({ sqlserver: 'PRIMARY', mi: 'SECONDARY' });
+    await client.distributedAvailabilityGroups.beginUpdateAndWait(lab.arm.resourceGroup, lab.arm.instance, 'SalesLink', { replicationMode: 'Sync' }, { updateIntervalInMs: 10 });
+    const result = await sendLinkAction(client, planned);
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ properties: { instanceLinkRole: 'Primary', partnerLinkRole: 'Secondary' } });
     expect([await roleOver(lab, 'sqlserver'), await roleOver(lab, 'mi')]).toEqual(['SECONDARY', 'PRIMARY']);

@@ -13,6 +13,9 @@ export interface LabUpOptions {
   targetsOut?: string;
   envOut?: string;
   statementLog?: string;
+  armRequestLog?: string;
+  armOpSeconds?: string;
+  databaseFormat?: 'AlwaysUpToDate' | 'SQLServer2022' | 'SQLServer2025';
   tls: 'off' | 'strict';
   pairs: string;
   stateFile?: string;
@@ -48,6 +51,10 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until: Pr
   const speed = Number(opts.speed);
   if (!(Number.isFinite(speed) && speed > 0)) throw new AgmedicError('USAGE', `--speed must be a positive number, not "${opts.speed}"`);
   const pairs = int('pairs', opts.pairs, 1, 100);
+  const armOpSeconds = Number(opts.armOpSeconds ?? '0');
+  if (!(Number.isFinite(armOpSeconds) && armOpSeconds >= 0 && armOpSeconds <= 3600)) {
+    throw new AgmedicError('USAGE', `--arm-op-seconds must be a number from 0 to 3600, not "${opts.armOpSeconds}"`);
+  }
   const scenarios = opts.scenario.split(',').map((s) => s.trim());
   if (scenarios.length > pairs) throw new AgmedicError('USAGE', `--scenario lists ${scenarios.length} scenarios for ${pairs} pair(s)`);
   const stateFile = resolve(opts.stateFile ?? process.env.AGMEDIC_LAB_STATE ?? defaultLabStateFile());
@@ -67,6 +74,9 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until: Pr
     control: true,
     controlPort: int('control-port', opts.controlPort, 0, 65535),
     ...(opts.statementLog === undefined ? {} : { statementLogFile: resolve(opts.statementLog) }),
+    ...(opts.armRequestLog === undefined ? {} : { armRequestLogFile: resolve(opts.armRequestLog) }),
+    ...(opts.databaseFormat === undefined ? {} : { databaseFormat: opts.databaseFormat }),
+    armOpSeconds,
   });
   let envText: string | undefined;
   try {

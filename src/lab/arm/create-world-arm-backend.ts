@@ -2,6 +2,7 @@ import { AgmedicError } from '../../errors.js';
 import type { LabWorld } from '../model/lab-world.js';
 import { armDelete, armFailover, armSetRole, armUpdate, getLinkView, type LinkView } from '../model/link-api.js';
 import { isSqlServerError } from '../model/sql-error.js';
+import { refuseFailover, refuseSetRole } from './refuse-link-change.js';
 import { ArmBackendError, type ArmLinkBackend, type ArmLinkState } from './types.js';
 
 /**
@@ -62,17 +63,13 @@ export function createWorldArmBackend(world: LabWorld): ArmLinkBackend {
       }),
     failover: async (mi, dag, failoverType) =>
       refusals(() => {
-        // ARM's failover always moves the primary to the managed instance; the model's planned
-        // failover swaps roles, so an MI that is already primary must be refused here.
-        if (mustView(mi, dag).instanceLinkRole === 'Primary') {
-          throw new ArmBackendError(409, 'LinkFailoverNotAllowed', `${failoverType} failover of '${dag}' is not allowed: the managed instance is already the primary`);
-        }
+        refuseFailover(world, mustView(mi, dag), failoverType);
         armFailover(world, mi, dag, failoverType);
         return state(mi, dag);
       }),
     setRole: async (mi, dag, instanceRole, roleChangeType) =>
       refusals(() => {
-        mustView(mi, dag);
+        refuseSetRole(mustView(mi, dag), instanceRole, roleChangeType);
         armSetRole(world, mi, dag, instanceRole, roleChangeType);
         return state(mi, dag);
       }),

@@ -1,8 +1,8 @@
 import type { LinkOperation, OperationKind, OperationStore } from './operations.js';
-import { parseCreateBody, parseFailoverBody, parsePatchBody, parseSetRoleBody } from './parse-link-body.js';
-import { collectionPath, errorBody, isApiVersion, isLegacyApiVersion, renderLink, type ResourceScope } from './render-link.js';
+import { parseCreateBody, parseFailoverBody, parsePatchBody, parseSetRoleBody, parseTrustCertificateBody } from './parse-link-body.js';
+import { collectionPath, errorBody, hasAction, isApiVersion, isLegacyApiVersion, renderInstance, renderLink, renderTrustCertificate, type ResourceScope } from './render-link.js';
 import { OPERATION_RESULT_SEGMENT, OPERATION_STATUS_SEGMENT, routeRequest, type ArmRoute } from './route-request.js';
-import { ArmBackendError, type ArmApiVersion, type ArmLinkBackend, type ArmLinkState } from './types.js';
+import { ARM_API_VERSIONS, ArmBackendError, type ArmApiVersion, type ArmInstanceBackend, type ArmLinkBackend, type ArmLinkState } from './types.js';
 
 export interface ArmResponse {
   status: number;
@@ -12,6 +12,9 @@ export interface ArmResponse {
 
 export interface HandlerContext {
   backend: ArmLinkBackend;
+  instance: ArmInstanceBackend | undefined;
+  /** Whether a 202 also carries `Azure-AsyncOperation` (the spec declares only `Location`). */
+  asyncOperationHeader: boolean;
   scope: ResourceScope;
   location: string;
   pageSize: number;
@@ -56,6 +59,17 @@ export async function handleArmRequest(ctx: HandlerContext, req: ArmRequest): Pr
     case 'action':
       checkScope(ctx, r);
       return answerAction(ctx, req, r.dag, r.action, apiVersion);
+    case 'instance':
+      checkScope(ctx, r);
+      if (req.method !== 'GET') return methodNotAllowed(req);
+      return answerInstance(ctx);
+    case 'certificates':
+      checkScope(ctx, r);
+      if (req.method !== 'GET') return methodNotAllowed(req);
+      return { status: 200, body: { value: (await instanceBackend(ctx).listTrustCertificates(ctx.scope.managedInstance)).map((c) => renderTrustCertificate(ctx.scope, c)) } };
+    case 'certificate':
+      checkScope(ctx, r);
+      return answerCertificate(ctx, req, r.certificate, apiVersion);
   }
 }
 
@@ -63,7 +77,7 @@ function readApiVersion(url: URL): ArmApiVersion {
   const values = [...new Set(url.searchParams.getAll('api-version'))];
   if (values.length === 0) fail(400, 'MissingApiVersionParameter', "the api-version query parameter (?api-version=) is required for all requests");
   if (values.length > 1 || !isApiVersion(values[0])) {
-    fail(400, 'InvalidApiVersionParameter', `the api-version '${values.join(',')}' is invalid; supported: 2021-11-01-preview, 2022-08-01-preview, 2023-08-01, 2025-01-01`);
+    fail(400, 'InvalidApiVersionParameter', `the api-version '${values.join(',')}' is invalid; supported: ${ARM_API_VERSIONS.join(', ')}`);
   }
   return values[0] as ArmApiVersion;
 }
@@ -130,8 +144,8 @@ async function answerAction(
   apiVersion: ArmApiVersion,
 ): Promise<ArmResponse> {
   if (req.method !== 'POST') return methodNotAllowed(req);
-  if (isLegacyApiVersion(apiVersion)) {
-    fail(400, 'InvalidApiVersionParameter', `the api-version '${apiVersion}' has no '${action}' action; use 2023-08-01 or later`);
+  if (!hasAction(apiVersion, action)) {
+    fail(400, 'InvalidApiVersionParameter', `the api-version '${apiVersion}' has no '${action}' action; use ${action === 'setRole' ? '2022-08-01-preview' : '2023-08-01'} or later`);
   }
   await existing(ctx, dag);
   const mi = ctx.scope.managedInstance;
@@ -148,17 +162,52 @@ function accept(
   ctx: HandlerContext,
   req: ArmRequest,
   kind: OperationKind,
-  dag: string,
+  resource: string,
   apiVersion: ArmApiVersion,
   apply: () => Promise<unknown>,
 ): ArmResponse {
   const mi = ctx.scope.managedInstance;
-  const pending = ctx.ops.pendingFor(mi, dag);
+  const pending = ctx.ops.pendingFor(mi, resource);
   if (pending !== undefined) {
-    fail(409, 'AnotherOperationInProgress', `operation ${pending.id} (${pending.kind}) on '${dag}' is still in progress`);
+    fail(409, 'AnotherOperationInProgress', `operation ${pending.id} (${pending.kind}) on '${pending.dag}' is still in progress`);
   }
-  const op = ctx.ops.start(kind, mi, dag, apply);
+  const op = ctx.ops.start(kind, mi, resource, apply);
   return { status: 202, headers: pollingHeaders(ctx, req, op, apiVersion) };
+}
+
+const CERTIFICATE_PREFIX = 'serverTrustCertificates/';
+
+function instanceBackend(ctx: HandlerContext): ArmInstanceBackend {
+  if (ctx.instance === undefined) fail(404, 'ResourceNotFound', `managed instance '${ctx.scope.managedInstance}' has no resource in this emulator`);
+  return ctx.instance;
+}
+
+async function answerInstance(ctx: HandlerContext): Promise<ArmResponse> {
+  const mi = await instanceBackend(ctx).getInstance(ctx.scope.managedInstance);
+  if (mi === undefined) fail(404, 'ResourceNotFound', `managed instance '${ctx.scope.managedInstance}' was not found`);
+  return { status: 200, body: renderInstance(ctx.scope, mi, ctx.location) };
+}
+
+/** `serverTrustCertificates/{name}`: GET at once; PUT and DELETE are long-running, as in Azure. */
+async function answerCertificate(ctx: HandlerContext, req: ArmRequest, name: string, apiVersion: ArmApiVersion): Promise<ArmResponse> {
+  const backend = instanceBackend(ctx);
+  const mi = ctx.scope.managedInstance;
+  switch (req.method) {
+    case 'GET': {
+      const cert = await backend.getTrustCertificate(mi, name);
+      if (cert === undefined) fail(404, 'ResourceNotFound', `server trust certificate '${name}' was not found on managed instance '${mi}'`);
+      return { status: 200, body: renderTrustCertificate(ctx.scope, cert) };
+    }
+    case 'PUT': {
+      const blob = parseTrustCertificateBody(req.body);
+      return accept(ctx, req, 'putCertificate', `${CERTIFICATE_PREFIX}${name}`, apiVersion, () => backend.putTrustCertificate(mi, name, blob));
+    }
+    case 'DELETE':
+      if ((await backend.getTrustCertificate(mi, name)) === undefined) return { status: 204 };
+      return accept(ctx, req, 'deleteCertificate', `${CERTIFICATE_PREFIX}${name}`, apiVersion, () => backend.deleteTrustCertificate(mi, name));
+    default:
+      return methodNotAllowed(req);
+  }
 }
 
 function operationUrl(ctx: HandlerContext, req: ArmRequest, segment: string, op: LinkOperation, apiVersion: ArmApiVersion): string {
@@ -169,11 +218,12 @@ function operationUrl(ctx: HandlerContext, req: ArmRequest, segment: string, op:
 }
 
 function pollingHeaders(ctx: HandlerContext, req: ArmRequest, op: LinkOperation, apiVersion: ArmApiVersion): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     location: operationUrl(ctx, req, OPERATION_RESULT_SEGMENT, op, apiVersion),
-    'azure-asyncoperation': operationUrl(ctx, req, OPERATION_STATUS_SEGMENT, op, apiVersion),
     'retry-after': String(ctx.ops.retryAfterSeconds(op)),
   };
+  if (ctx.asyncOperationHeader) headers['azure-asyncoperation'] = operationUrl(ctx, req, OPERATION_STATUS_SEGMENT, op, apiVersion);
+  return headers;
 }
 
 async function answerOperation(
@@ -198,6 +248,12 @@ async function answerOperation(
     const error = o.error ?? new ArmBackendError(500, 'InternalServerError', 'the operation failed');
     return { status: error.status, body: errorBody(error.armCode, error.message) };
   }
-  if (o.kind === 'delete') return { status: 204 };
+  if (o.kind === 'delete' || o.kind === 'deleteCertificate') return { status: 204 };
+  if (o.kind === 'putCertificate') {
+    const name = o.dag.slice(CERTIFICATE_PREFIX.length);
+    const cert = await instanceBackend(ctx).getTrustCertificate(ctx.scope.managedInstance, name);
+    if (cert === undefined) fail(404, 'ResourceNotFound', `server trust certificate '${name}' was not found`);
+    return { status: 200, body: renderTrustCertificate(ctx.scope, cert) };
+  }
   return { status: 200, body: renderLink(ctx.scope, await existing(ctx, o.dag), apiVersion) };
 }

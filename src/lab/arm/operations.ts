@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ArmBackendError, type ArmClock } from './types.js';
 
-export type OperationKind = 'put' | 'patch' | 'delete' | 'failover' | 'setRole';
+export type OperationKind = 'put' | 'patch' | 'delete' | 'failover' | 'setRole' | 'putCertificate' | 'deleteCertificate';
 export type OperationStatus = 'InProgress' | 'Succeeded' | 'Failed';
 
 export interface LinkOperation {
   readonly id: string;
   readonly kind: OperationKind;
-  /** The link's name as the request spelled it. */
+  /** The resource's name as the request spelled it: a link, or `serverTrustCertificates/{name}`. */
   readonly dag: string;
   /** Lower-cased managed instance and link names, so one pending change per link can be enforced. */
   readonly key: string;

@@ -106,6 +106,16 @@ export function parseSetRoleBody(body: unknown): { instanceRole: LinkRole; roleC
   return parse(setRoleBody, body);
 }
 
+const trustCertificateBody = z.object({
+  properties: z.object({ publicBlob: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'must be 0x followed by the certificate\'s bytes in hex') }),
+});
+
+/** The public part of a certificate, from `{"properties":{"publicBlob":"0x…"}}` (what New-AzSqlInstanceServerTrustCertificate sends). */
+export function parseTrustCertificateBody(body: unknown): Uint8Array {
+  const blob = parse(trustCertificateBody, body).properties.publicBlob;
+  return new Uint8Array(Buffer.from(blob.slice(2), 'hex'));
+}
+
 /** Bodies are JSON; anything else is refused before any validation. */
 export function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;

@@ -1,6 +1,7 @@
 /** What a request path names. Scope names are as the client sent them; matching them is the caller's job. */
 export type ArmRoute =
-  | { kind: 'collection'; subscriptionId: string; resourceGroup: string; managedInstance: string }
+  | { kind: 'instance' | 'certificates' | 'collection'; subscriptionId: string; resourceGroup: string; managedInstance: string }
+  | { kind: 'certificate'; subscriptionId: string; resourceGroup: string; managedInstance: string; certificate: string }
   | { kind: 'link'; subscriptionId: string; resourceGroup: string; managedInstance: string; dag: string }
   | {
       kind: 'action';
@@ -47,10 +48,16 @@ export function routeRequest(pathname: string): ArmRoute | undefined {
     [4, 'providers'],
     [5, 'Microsoft.Sql'],
     [6, 'managedInstances'],
-    [8, 'distributedAvailabilityGroups'],
   ];
-  if (seg.length < 9 || seg.length > 11 || !fixed.every(([i, s]) => same(seg[i], s))) return undefined;
+  if (seg.length < 8 || seg.length > 11 || !fixed.every(([i, s]) => same(seg[i], s))) return undefined;
   const scope = { subscriptionId, resourceGroup: seg[3]!, managedInstance: seg[7]! };
+  if (seg.length === 8) return { kind: 'instance', ...scope };
+  if (same(seg[8], 'serverTrustCertificates')) {
+    if (seg.length === 9) return { kind: 'certificates', ...scope };
+    if (seg.length === 10) return { kind: 'certificate', ...scope, certificate: seg[9]! };
+    return undefined;
+  }
+  if (!same(seg[8], 'distributedAvailabilityGroups')) return undefined;
   if (seg.length === 9) return { kind: 'collection', ...scope };
   const dag = seg[9]!;
   if (seg.length === 10) return { kind: 'link', ...scope, dag };

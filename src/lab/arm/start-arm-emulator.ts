@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenOn } from '../listen-on.js';
@@ -32,6 +33,8 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
   const clock = opts.clock ?? { now: () => Date.now() };
   const ctx: HandlerContext = {
     backend: opts.backend,
+    instance: opts.instance,
+    asyncOperationHeader: opts.asyncOperationHeader ?? true,
     scope: {
       subscriptionId: opts.subscriptionId ?? '00000000-0000-0000-0000-000000000000',
       resourceGroup: opts.resourceGroup ?? 'agmedic-lab',
@@ -72,6 +75,7 @@ export async function startArmEmulator(opts: ArmEmulatorOptions): Promise<ArmEmu
     if (code !== undefined) record.errorCode = code;
     log.push(record);
     if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
+    if (opts.requestLogFile !== undefined) appendRequestLog(opts.requestLogFile, record);
     send(res, answer);
   };
 
@@ -105,6 +109,18 @@ const port = await listenOn(server, host, opts.port, 'ARM');
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * One JSON line per request, written before the answer goes out, so a test that kills the client
+ * the moment it sees a 202 still finds the request in the file. Headers are never recorded.
+ */
+function appendRequestLog(file: string, record: ArmRequestRecord): void {
+  try {
+    appendFileSync(file, `${JSON.stringify({ ...record, time: new Date(record.at).toISOString() })}\n`);
+  } catch {
+    // The log serves tests and rehearsals; a full disk must not take the emulator down with it.
+  }
 }
 
 function digest(token: string): Buffer {

@@ -6,11 +6,52 @@
  */
 import { AgmedicError } from '../../errors.js';
 
-/** Api-versions of `@azure/arm-sql` 10 (it sends 2021-11-01-preview) and the 2022 preview: the old shape. */
+/**
+ * Api-versions with the old shape (spec-shapes.json "legacy"): `@azure/arm-sql` 10 sends the first;
+ * 2022-08-01-preview adds setRole and a read-only `instanceRole` ("legacy+instanceRole").
+ */
 export const LEGACY_API_VERSIONS = ['2021-11-01-preview', '2022-08-01-preview'] as const;
-/** Stable api-versions with the newer shape (databases[], roles, failover and setRole). */
-export const CURRENT_API_VERSIONS = ['2023-08-01', '2025-01-01'] as const;
+/**
+ * Api-versions with the newer shape (databases[], roles, failover and setRole); 2025-08-01-preview
+ * adds `linkMode` ("current+linkMode").
+ */
+export const CURRENT_API_VERSIONS = ['2023-08-01', '2025-01-01', '2025-02-01-preview', '2025-08-01-preview'] as const;
 export type ArmApiVersion = (typeof LEGACY_API_VERSIONS)[number] | (typeof CURRENT_API_VERSIONS)[number];
+/** Every api-version the Azure REST spec defines for the link, oldest first. */
+export const ARM_API_VERSIONS: readonly ArmApiVersion[] = [...LEGACY_API_VERSIONS, ...CURRENT_API_VERSIONS];
+
+/** The managed instance's update policy (ARM `properties.databaseFormat`). */
+export type DatabaseFormat = 'AlwaysUpToDate' | 'SQLServer2022' | 'SQLServer2025';
+
+/** The managed instance resource as the emulator shows it (a few of its properties). */
+export interface ArmInstanceState {
+  name: string;
+  fullyQualifiedDomainName: string;
+  databaseFormat: DatabaseFormat;
+  state: 'Ready';
+}
+
+/** One `serverTrustCertificates` entry: a partner certificate the managed instance trusts. */
+export interface ArmTrustCertificate {
+  certificateName: string;
+  /** `0x…` hex of the certificate's public part, as uploaded. */
+  publicBlob: string;
+  /** Upper-case hex SHA-1 of the public blob. */
+  thumbprint: string;
+}
+
+/**
+ * What the emulator needs of the managed instance itself: its resource and its trust store.
+ * The world model implements it, so an uploaded certificate changes whether the link connects.
+ */
+export interface ArmInstanceBackend {
+  getInstance(mi: string): Promise<ArmInstanceState | undefined>;
+  listTrustCertificates(mi: string): Promise<ArmTrustCertificate[]>;
+  getTrustCertificate(mi: string, name: string): Promise<ArmTrustCertificate | undefined>;
+  putTrustCertificate(mi: string, name: string, publicBlob: Uint8Array): Promise<ArmTrustCertificate>;
+  /** False when there was nothing to delete. */
+  deleteTrustCertificate(mi: string, name: string): Promise<boolean>;
+}
 
 export type LinkRole = 'Primary' | 'Secondary';
 export type ReplicationMode = 'Async' | 'Sync';
@@ -145,6 +186,15 @@ export interface ArmClock {
 
 export interface ArmEmulatorOptions {
   backend: ArmLinkBackend;
+  /** The managed instance resource and its `serverTrustCertificates`; without it those routes answer 404. */
+  instance?: ArmInstanceBackend;
+  /** Appends every request record as a JSON line here (the lab's ARM request log). */
+  requestLogFile?: string;
+  /**
+   * Whether a 202 also carries `Azure-AsyncOperation`. Default true (the SQL resource provider sends
+   * it); false sends only `Location`, all the spec declares (`final-state-via: location`).
+   */
+  asyncOperationHeader?: boolean;
   /** The bearer token every request must carry. */
   token: string;
   tls: { key: string; cert: string };

@@ -36,6 +36,21 @@ export interface StartLabOptions {
   tls?: LabTlsMode;
   /** Every statement of every instance is appended here as one JSON line ({@link LabStatement}). */
   statementLogFile?: string;
+  /**
+   * Every request to every ARM emulator is appended here as one JSON line (method, path, apiVersion,
+   * status, body, errorCode, time; never headers), so tests count Azure calls as they count statements.
+   */
+  armRequestLogFile?: string;
+  /**
+   * How long each ARM long-running operation (PUT, PATCH, DELETE, failover, setRole, trust certificates)
+   * stays in progress, in the lab's (simulated) seconds; Azure's take seconds to minutes. Default 0:
+   * done by the next request.
+   */
+  armOpSeconds?: number;
+  /** Whether a 202 also carries `Azure-AsyncOperation` (default true); false: `Location` only, as the spec declares. */
+  armAsyncOperationHeader?: boolean;
+  /** The managed instance's update policy (ARM `databaseFormat`). Default `SQLServer2022`. */
+  databaseFormat?: 'AlwaysUpToDate' | 'SQLServer2022' | 'SQLServer2025';
   /** Write the targets file (and the CA file next to it) here at start. */
   targetsOut?: string;
   /** Bearer token the ARM emulators require. Default: random. */
