@@ -11,6 +11,7 @@
 import { describe, expect, test } from 'vitest';
 import { addTrustCertificate, removeTrustCertificate } from '../../src/lab/model/link-api.js';
 import { SCENARIOS } from '../../src/lab/index.js';
+import { setDatabaseFormat } from '../../src/lab/model/instance-format.js';
 import { armChanges, auditRecords, changes, executed, query, roles, runUnattended, startE2eLab, until, type E2eLab, type RunJson } from './helpers.js';
 
 const LINK = 'SalesLink';
@@ -233,6 +234,54 @@ describe('each runbook on its own incident', () => {
       expect(await roles(e.lab)).toEqual({ sqlserver: 'SECONDARY', mi: 'PRIMARY' });
       expect(await query(e.lab, 'mi', HEALTH_SQL)).toEqual([{ health: 'HEALTHY', connected: 'CONNECTED' }]);
       await expectRerunIsNoop(e, 'link-failover', params, ['nothing-to-do']);
+    });
+  }, 90_000);
+
+  test.concurrent('link-failover refuses, before any change, a one-way failover to an AlwaysUpToDate MI unless acknowledged [CFG]', async () => {
+    await withLab('healthy', async (e) => {
+      e.lab.world.setWorkload('SQL01', 0);
+      setDatabaseFormat(e.lab.world, 'mi-lab', 'AlwaysUpToDate');
+      const r = await expectUnchanged(e, 'link-failover', PARAMS['link-failover']!, 'refused');
+      expect(r.step).toBe('one_way_refused');
+      // The update policy was read from ARM (managedInstances GET) before anything else could change.
+      expect(e.lab.arm.requests.some((q) => q.method === 'GET' && /managedInstances\/[^/]+$/.test(q.path))).toBe(true);
+      const ok = await runUnattended(e, 'link-failover', { ...PARAMS['link-failover']!, one_way_ok: 'true' }, { name: 'ack' });
+      expect(ok.outcome, `${ok.message}\n${ROUTE(ok)}`).toBe('fixed');
+      expect(await roles(e.lab)).toEqual({ sqlserver: 'SECONDARY', mi: 'PRIMARY' });
+    });
+  }, 90_000);
+
+  test.concurrent('link-failover refuses a build older than SQL Server 2022 CU13 before any change', async () => {
+    await withLab('healthy', async (e) => {
+      e.lab.world.setWorkload('SQL01', 0);
+      e.lab.world.instance('SQL01').productVersion = '16.0.4115.5';
+      const r = await expectUnchanged(e, 'link-failover', PARAMS['link-failover']!, 'refused');
+      expect(r.step).toBe('old_build');
+    });
+  }, 90_000);
+
+  test.concurrent('link-failover back to SQL Server 2022: no switch to synchronous commit [FO]; refused with a mismatched update policy', async () => {
+    await withLab('healthy', async (e) => {
+      e.lab.world.setWorkload('SQL01', 0);
+      const there = await runUnattended(e, 'link-failover', PARAMS['link-failover']!);
+      expect(there.outcome, `${there.message}\n${ROUTE(there)}`).toBe('fixed');
+      const back = { ...PARAMS['link-failover']!, to: 'sqlserver' };
+      setDatabaseFormat(e.lab.world, 'mi-lab', 'AlwaysUpToDate');
+      const before = e.lab.statementLog().length;
+      const armBefore = e.lab.arm.requests.length;
+      const refused = await runUnattended(e, 'link-failover', back, { name: 'mismatch' });
+      expect(refused.outcome).toBe('refused');
+      expect(refused.step).toBe('format_mismatch');
+      expect(changes(e.lab, before)).toEqual([]);
+      expect(armChanges(e.lab, armBefore)).toEqual([]);
+      setDatabaseFormat(e.lab.world, 'mi-lab', 'SQLServer2022');
+      const from = e.lab.statementLog().length;
+      const armFrom = e.lab.arm.requests.length;
+      const r = await runUnattended(e, 'link-failover', back, { name: 'back' });
+      expect(r.outcome, `${r.message}\n${ROUTE(r)}`).toBe('fixed');
+      expect(changes(e.lab, from).map((x) => `${x.instance}: ${x.text.replace(/\s+/g, ' ')}`)).toEqual(['mi-lab: ALTER AVAILABILITY GROUP [SalesLink] FAILOVER']);
+      expect(armChanges(e.lab, armFrom)).toEqual([]);
+      expect(await roles(e.lab)).toEqual({ sqlserver: 'PRIMARY', mi: 'SECONDARY' });
     });
   }, 90_000);
 

@@ -122,10 +122,35 @@ describe('link-failover', () => {
     expect(walk(rb, { params: p, facts: { roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } } }).at(-1)).toBe('already_there');
   });
 
+  const policy = (databaseFormat: string, major = 16) => ({
+    roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') },
+    build: { sqlserver: [{ major, build: 4165, version: `${major}.0.4165.4` }] },
+    instance: { mi: { properties: { databaseFormat } } },
+  });
+
   it('stops for the operator to stop the workload before any change', () => {
-    const path = walk(rb, { params: p, facts: { roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } } });
+    const path = walk(rb, { params: p, facts: policy('SQLServer2022') });
+    expect(path.slice(0, 3)).toEqual(['roles', 'build', 'instance']);
     expect(path.at(-1)).toBe('stop_workload');
     expect(step(rb, 'stop_workload').decide!.choices.every((c) => c.when === undefined)).toBe(true);
+  });
+
+  it('refuses a one-way failover to an AlwaysUpToDate MI unless acknowledged, and a mismatched failover back [CFG]', () => {
+    expect(walk(rb, { params: p, facts: policy('AlwaysUpToDate') }).at(-1)).toBe('one_way_refused');
+    expect(walk(rb, { params: { ...p, one_way_ok: true }, facts: policy('AlwaysUpToDate') }).at(-1)).toBe('stop_workload');
+    const back = { ...p, to: 'sqlserver' };
+    const onMi = (f: string, major = 16) => ({ ...policy(f, major), roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } });
+    expect(walk(rb, { params: back, facts: onMi('AlwaysUpToDate') }).at(-1)).toBe('format_mismatch');
+    expect(walk(rb, { params: back, facts: onMi('SQLServer2025') }).at(-1)).toBe('format_mismatch');
+    expect(walk(rb, { params: back, facts: onMi('SQLServer2025', 17) }).at(-1)).toBe('stop_workload');
+    expect(walk(rb, { params: back, facts: onMi('SQLServer2022') }).at(-1)).toBe('stop_workload');
+  });
+
+  it('checks CU13 (16.0.4125), not only the major version', () => {
+    const expectBuild = step(rb, 'build').check!.expect!;
+    expect(evalCel(expectBuild, { rows: [{ major: 16, build: 4115 }] })).toBe(false);
+    expect(evalCel(expectBuild, { rows: [{ major: 16, build: 4125 }] })).toBe(true);
+    expect(evalCel(expectBuild, { rows: [{ major: 17, build: 1000 }] })).toBe(true);
   });
 
   it('fails over only when last_hardened_lsn is equal on both sides and did not move', () => {

@@ -298,8 +298,6 @@ describe('walkthroughs: each runbook on the scenario it fixes', () => {
     expect(build.mi![0]).toMatchObject({ engine_edition: 8, transport_gate_messages: 16384, database_gate_messages: 7168 });
     expect((await w.query('trace_flags')).sqlserver).toEqual([
       { TraceFlag: 12310, Status: 0, Global: 0, Session: 0 },
-      { TraceFlag: 1800, Status: 0, Global: 0, Session: 0 },
-      { TraceFlag: 9567, Status: 0, Global: 0, Session: 0 },
     ]);
     const before = await w.query('waits_before');
     expect(before.mi).toEqual([]);
@@ -315,7 +313,7 @@ describe('walkthroughs: each runbook on the scenario it fixes', () => {
     expect((after.sampled_at_s as number) - (b0.sampled_at_s as number)).toBe(61);
   });
 
-  it('link-failover to the MI on healthy: synchronous commit both sides, LSNs match and stay, fail over, back to async', async () => {
+  it('link-failover to the MI on healthy: synchronous commit both sides, LSNs match and stay, fail over; the mode reverts to async by itself [BP]', async () => {
     const l = lab('healthy');
     const w = new Walk(l, loadShipped('link-failover.yaml'), { ...REPRESENTATIVE, to: 'managedInstance' });
     expect(await w.holds('roles')).toBe(true);
@@ -339,8 +337,9 @@ describe('walkthroughs: each runbook on the scenario it fixes', () => {
     l.world.advance(5_000);
     expect(await w.holds('wait_healthy')).toBe(true);
     expect(await w.holds('final_roles')).toBe(true);
-    expect(await w.act('async_sqlserver')).toEqual([]);
-    expect(await w.holds('async_sqlserver', 'verify')).toBe(true);
+    expect(await w.holds('final_health')).toBe(true);
+    const modes = await w.query('final_modes');
+    expect([...modes.sqlserver!, ...modes.mi!].map((r) => r.mode)).toEqual(Array(4).fill('ASYNCHRONOUS_COMMIT'));
   });
 
   it('seeding-monitor on slow-seeding: progress, ETA past the 6-day limit, shared-bandwidth totals', async () => {
