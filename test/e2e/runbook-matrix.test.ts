@@ -11,6 +11,7 @@
 import { describe, expect, test } from 'vitest';
 import { addTrustCertificate, removeTrustCertificate } from '../../src/lab/model/link-api.js';
 import { SCENARIOS } from '../../src/lab/index.js';
+import { recordBackup } from '../../src/lab/model/create-world.js';
 import { setDatabaseFormat } from '../../src/lab/model/instance-format.js';
 import { armChanges, auditRecords, changes, executed, query, roles, runUnattended, startE2eLab, until, type E2eLab, type RunJson } from './helpers.js';
 
@@ -202,12 +203,16 @@ describe('each runbook on its own incident', () => {
     });
   }, 90_000);
 
-  test.concurrent('premature-log-truncation on log-truncation: names LSBackup_Sales, drops the link on the MI, then on SQL01', async () => {
+  test.concurrent('premature-log-truncation on log-truncation: names LSBackup_Sales (not the copy-only backup), drops the link on the MI, then on SQL01; stops while Sales is left on the MI', async () => {
     await withLab('log-truncation', async (e) => {
+      // A copy-only log backup during seeding does not truncate the log: it must not be counted [TS].
+      const sql01 = e.lab.world.instance('SQL01');
+      recordBackup(e.lab.world, sql01, { database: 'Sales', type: 'L', at: e.lab.world.now() - 14_000_000, name: 'Adhoc_CopyOnly', isCopyOnly: true, device: 'D:\\b\\adhoc.trn' });
       const r = await runUnattended(e, 'premature-log-truncation', PARAMS['premature-log-truncation']!);
-      // Re-creating the link is a person's job: unattended, the run ends after the drop.
+      // The dropped link left Sales on mi-lab: re-creating the link needs it gone, so the run stops there.
       expect(r.outcome, `${r.message}\n${ROUTE(r)}`).toBe('manual');
-      expect(r.step).toBe('recreate_later');
+      expect(r.step).toBe('mi_database_left');
+      expect(r.message).toMatch(/TRACEON \(12381, -1\)/);
       expect(changes(e.lab).map((s) => `${s.instance}: ${s.text}`)).toEqual(['SQL01: DROP AVAILABILITY GROUP [SalesLink]']);
       expect(armChanges(e.lab)).toEqual([expect.stringMatching(/^DELETE .*\/distributedAvailabilityGroups\/SalesLink$/)]);
       const dag = `SELECT name FROM sys.availability_groups WHERE is_distributed = 1 AND name = 'SalesLink'`;
@@ -216,6 +221,9 @@ describe('each runbook on its own incident', () => {
       expect(await query(e.lab, 'sqlserver', `SELECT name FROM sys.availability_groups WHERE name = 'AG_Sales'`)).toEqual([{ name: 'AG_Sales' }]);
       const evidence = auditRecords(e, 'statement', 'log_backups');
       expect(evidence).toHaveLength(1);
+      expect((evidence[0]!.outcome as { rowCount: number }).rowCount).toBe(4);
+      // The AG's replicas and backup preference were read (log backups may run on another replica).
+      expect(auditRecords(e, 'statement', 'ag_replicas')).toHaveLength(1);
       await expectRerunIsNoop(e, 'premature-log-truncation', PARAMS['premature-log-truncation']!, ['nothing-to-do']);
     });
   }, 90_000);

@@ -224,6 +224,9 @@ describe('premature-log-truncation', () => {
     expect(walk(rb, { params: p, facts: viaArm }).at(-1)).toBe('drop_link_mi');
     const viaDmv = { ...present, link_arm: arm(null), seeding: { sqlserver: [{ current_state: 'FAILED', error_code: 1408 }] } };
     expect(walk(rb, { params: p, facts: viaDmv }).at(-1)).toBe('drop_link_mi');
+    // [TS]: "error 1412 in the SQL Server error log on Azure SQL Managed Instance" — the MI's own seeding DMV.
+    const viaMi = { ...present, link_arm: arm(null), seeding: { sqlserver: [] }, seeding_mi: { mi: [{ current_state: 'FAILED', error_code: 1412 }] } };
+    expect(walk(rb, { params: p, facts: viaMi }).at(-1)).toBe('drop_link_mi');
   });
 
   it('refuses a LinkCreationError that is not truncation (41977)', () => {
@@ -233,6 +236,13 @@ describe('premature-log-truncation', () => {
 
   it('nothing to do when the link is gone on both sides', () => {
     expect(walk(rb, { params: p, facts: { dag_present: { sqlserver: [], mi: [] } } }).at(-1)).toBe('no_link');
+  });
+
+  it('stops (manual) while the dropped link\'s database is still on the MI; otherwise asks to prevent the truncation', () => {
+    const afterDrop = { dag_present: { sqlserver: [], mi: [] } };
+    expect(walk(rb, { params: p, facts: { ...afterDrop, mi_leftover: { mi: [{ database_name: 'Sales' }] } } }, 'mi_leftover').at(-1)).toBe('mi_database_left');
+    expect(walk(rb, { params: p, facts: { ...afterDrop, mi_leftover: { mi: [] } } }, 'mi_leftover').at(-1)).toBe('pause_backups');
+    expect(step(rb, 'log_backups').check!.sql).toMatch(/is_copy_only = 0/);
   });
 
   it('drops SQL Server side only after the managed instance side is gone', () => {
@@ -245,8 +255,12 @@ describe('premature-log-truncation', () => {
     const w = step(rb, 'wait_seeding').wait!;
     expect(w.timeout).toBe('6d');
     expect(evalCel(w.until, { rows: [] })).toBe(false);
-    expect(evalCel(w.until, { rows: [{ current_state: 'SEEDING' }] })).toBe(false);
+    expect(evalCel(w.until, { rows: [{ current_state: 'SEEDING', completion_time: null, failure_state: 0, error_code: 0 }] })).toBe(false);
     expect(evalCel(w.until, { rows: [{ current_state: 'COMPLETED' }] })).toBe(true);
+    // The DMV page lists no state values: completion_time and failure_state end the wait too.
+    expect(evalCel(w.until, { rows: [{ current_state: 'DONE', completion_time: new Date(0), failure_state: 0, error_code: 0 }] })).toBe(true);
+    expect(evalCel(w.until, { rows: [{ current_state: 'X', completion_time: null, failure_state: 21, error_code: 0 }] })).toBe(true);
+    expect(evalCel(w.until, { rows: [{ current_state: 'X', completion_time: null, failure_state: 0, error_code: 0 }] })).toBe(false);
     expect(evalCel(w.progress!.value, { rows: [{ transferred_bytes: 5e9, database_bytes: 1e10 }] })).toBe(5e9);
     expect(evalCel(w.progress!.value, { rows: [] })).toBe(0);
   });
