@@ -45,6 +45,18 @@ describe('what domain.md now confirms is cited, not labelled "unconfirmed" (issu
     expect(rb.parameters.failover_after).toMatchObject({ type: 'bool', default: false });
   });
 
+  it('certificate-rotation cites [BP] for its order, drops the "unconfirmed" labels, and names the shared endpoint', () => {
+    const { runbook: rb } = readShipped('certificate-rotation.yaml');
+    expect(rb.metadata.references).toContain('azure-sql/managed-instance/managed-instance-link-best-practices.md');
+    const notes = rb.metadata.notes?.join('\n') ?? '';
+    expect(notes).not.toMatch(/unconfirmed/);
+    expect(notes).toMatch(/the same database mirroring endpoint is used for both/);
+    // Fallback cmdlets use -Name (not -CertificateName).
+    const all = [notes, ...offered('certificate-rotation.yaml')].join('\n');
+    expect(all).not.toMatch(/-CertificateName/);
+    expect(all).toMatch(/New-AzSqlInstanceServerTrustCertificate -ResourceGroupName \S+ -InstanceName[\s\S]*-Name/);
+  });
+
   it('flow-control-tuning and the rules offer no trace flag 9567 and trace flag 1800 only with the sector-size condition', () => {
     const rules = ['50-seeding-and-flow.yaml'].map((f) => readFileSync(join(RULES, f), 'utf8')).join('\n');
     for (const text of [...offered('flow-control-tuning.yaml'), rules]) {

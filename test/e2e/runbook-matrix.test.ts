@@ -9,7 +9,6 @@
  * test plays that person on the lab, after the runbook asked for it (the audit log's prompt record).
  */
 import { describe, expect, test } from 'vitest';
-import { addTrustCertificate, removeTrustCertificate } from '../../src/lab/model/link-api.js';
 import { SCENARIOS } from '../../src/lab/index.js';
 import { recordBackup } from '../../src/lab/model/create-world.js';
 import { setDatabaseFormat } from '../../src/lab/model/instance-format.js';
@@ -174,32 +173,42 @@ describe('each runbook on its own incident', () => {
     });
   }, 90_000);
 
-  test.concurrent('certificate-rotation on cert-expired: new cert, trusted by the MI first, switched, healed, old one retired', async () => {
+  test.concurrent('certificate-rotation on cert-expired: new cert, trusted by the MI through ARM first, switched, healed, old trust removed, old cert dropped', async () => {
     await withLab('cert-expired', async (e) => {
       const params = PARAMS['certificate-rotation']!;
-      const sql01 = e.lab.world.instance('SQL01');
-      // The DBA, asked by the runbook, uploads the public key with New-AzSqlInstanceServerTrustCertificate …
-      const upload = until('the upload prompt', () => auditRecords(e, 'prompt', 'upload_trust').length > 0).then(() => {
-        const cert = sql01.certificates.find((c) => c.name === params.new_cert)!;
-        addTrustCertificate(e.lab.world, 'mi-lab', params.new_cert!, cert.publicKey);
-      });
-      // … and later removes the old trust certificate with Remove-AzSqlInstanceServerTrustCertificate.
-      const remove = until('the removal prompt', () => auditRecords(e, 'prompt', 'remove_old_trust').length > 0).then(() => {
-        expect(removeTrustCertificate(e.lab.world, 'mi-lab', params.old_cert!)).toBe(true);
-      });
       const r = await runUnattended(e, 'certificate-rotation', params);
-      await Promise.all([upload, remove]);
       expect(r.outcome, `${r.message}\n${ROUTE(r)}`).toBe('fixed');
       expect(changes(e.lab).map((s) => `${s.instance}: ${s.text.split(' ').slice(0, 3).join(' ')}`)).toEqual([
         'SQL01: CREATE CERTIFICATE [SQL01_Link_Cert_2027]',
         'SQL01: ALTER ENDPOINT [Hadr_endpoint]',
         'SQL01: DROP CERTIFICATE [SQL01_Link_Cert]',
       ]);
+      // [BP] order, the MI side through ARM: upload the new public key before the switch, remove the old trust after.
+      expect(armChanges(e.lab)).toEqual([
+        expect.stringMatching(/^PUT .*\/serverTrustCertificates\/SQL01_Link_Cert_2027$/),
+        expect.stringMatching(/^DELETE .*\/serverTrustCertificates\/SQL01_Link_Cert$/),
+      ]);
+      const route = r.route.map((x) => x.step);
+      expect(route.indexOf('upload_trust')).toBeLessThan(route.findIndex((x) => x.startsWith('switch_endpoint')));
+      expect(route.indexOf('mi_trust_now')).toBeLessThan(route.findIndex((x) => x.startsWith('switch_endpoint')));
       const endpoint = await query(e.lab, 'sqlserver', `SELECT c.name AS cert FROM sys.database_mirroring_endpoints e JOIN sys.certificates c ON e.certificate_id = c.certificate_id WHERE e.name = 'Hadr_endpoint'`);
       expect(endpoint).toEqual([{ cert: 'SQL01_Link_Cert_2027' }]);
       expect(await query(e.lab, 'sqlserver', `SELECT name FROM master.sys.certificates WHERE name = 'SQL01_Link_Cert'`)).toEqual([]);
       expect(await query(e.lab, 'sqlserver', HEALTH_SQL)).toEqual([{ health: 'HEALTHY', connected: 'CONNECTED' }]);
+      expect(e.lab.world.instance('mi-lab').trustCertificates.map((t) => t.name)).toEqual(['SQL01_Link_Cert_2027']);
       await expectRerunIsNoop(e, 'certificate-rotation', params, ['fixed', 'nothing-to-do']);
+    });
+  }, 90_000);
+
+  test.concurrent('certificate-rotation uploads the trust through ARM itself; a copy in the MI\'s sys.certificates does not count as trust', async () => {
+    await withLab('cert-expired', async (e) => {
+      const params = PARAMS['certificate-rotation']!;
+      // Someone imported the old certificate on the MI with T-SQL: that is not a server trust certificate.
+      const old = e.lab.world.instance('SQL01').certificates.find((c) => c.name === 'SQL01_Link_Cert')!;
+      e.lab.world.instance('mi-lab').certificates.push({ ...old, certificateId: 900, name: 'Imported_By_Hand', pvtKeyEncryptionType: 'NA' });
+      const r = await runUnattended(e, 'certificate-rotation', params);
+      expect(r.outcome, `${r.message}\n${ROUTE(r)}`).toBe('fixed');
+      expect(armChanges(e.lab)[0]).toMatch(/^PUT .*\/serverTrustCertificates\/SQL01_Link_Cert_2027$/);
     });
   }, 90_000);
 

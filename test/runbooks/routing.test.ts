@@ -182,9 +182,12 @@ describe('certificate-rotation', () => {
   const base = { link: 'SalesLink', old_cert: 'SalesLinkCert2024', new_cert: 'SalesLinkCert2026', subject: 'SalesLink endpoint SQL01', expiry: '20280131' };
   const cert = (name: string, days: number) => ({ endpoint_cert: { sqlserver: [{ cert_name: name, days_left: days, auth: 'NEGOTIATE, CERTIFICATE', thumbprint: '0xAB' }] } });
 
+  const shared = (replicas: string[]) => ({ shared_endpoint: { sqlserver: replicas.map((r) => ({ ag_name: 'AG_Sales', replica: r })) } });
+  const trust = (...blobs: string[]) => ({ mi: { value: blobs.map((b, i) => ({ name: `t${i}`, properties: { publicBlob: b } })) } });
+
   it('nothing to do when the certificate is far from expiry, unless forced', () => {
     expect(walk(rb, { params: withDefaults(rb, base), facts: cert('SalesLinkCert2024', 200) }).at(-1)).toBe('not_expiring');
-    const forced = walk(rb, { params: withDefaults(rb, { ...base, force: true }), facts: { ...cert('SalesLinkCert2024', 200), new_cert_state: { sqlserver: [] } } });
+    const forced = walk(rb, { params: withDefaults(rb, { ...base, force: true }), facts: { ...cert('SalesLinkCert2024', 200), ...shared([]), new_cert_state: { sqlserver: [] } } });
     expect(forced.at(-1)).toBe('create_cert');
   });
 
@@ -192,20 +195,37 @@ describe('certificate-rotation', () => {
     expect(walk(rb, { params: withDefaults(rb, base), facts: cert('SomethingElse', 3) }).at(-1)).toBe('wrong_old_cert');
   });
 
-  it('does not switch the endpoint before the managed instance trusts the new certificate', () => {
-    const facts = { ...cert('SalesLinkCert2024', 3), new_cert_state: { sqlserver: [{ cert_name: 'SalesLinkCert2026' }] }, public_key: { sqlserver: [{ thumbprint: '0xCD' }] }, mi_trust: { mi: [] } };
+  it('the shared endpoint: refuses while other replicas authenticate it by certificate, unless they trust the new one', () => {
+    const facts = { ...cert('SalesLinkCert2024', 3), ...shared(['SQL02']), new_cert_state: { sqlserver: [] } };
+    expect(walk(rb, { params: withDefaults(rb, base), facts }).at(-1)).toBe('shared_refused');
+    expect(walk(rb, { params: withDefaults(rb, { ...base, replicas_trust_new_cert: true }), facts }).at(-1)).toBe('create_cert');
+    const windows = { ...facts, endpoint_cert: { sqlserver: [{ cert_name: 'SalesLinkCert2024', days_left: 3, auth: 'WINDOWS_NEGOTIATE', thumbprint: '0xAB' }] } };
+    expect(walk(rb, { params: withDefaults(rb, base), facts: windows }).at(-1)).toBe('create_cert');
+    expect(step(rb, 'switch_endpoint_negotiate').confirm!.show!.other_replicas_on_this_endpoint).toBeDefined();
+  });
+
+  it('trust is read from ARM serverTrustCertificates by public key, uploaded through ARM, and re-read before the switch', () => {
+    const facts = { ...cert('SalesLinkCert2024', 3), ...shared([]), new_cert_state: { sqlserver: [{ cert_name: 'SalesLinkCert2026' }] }, public_key: { sqlserver: [{ thumbprint: '0xCD', public_key: '0xCAFE' }] }, mi_trust: trust('0x0102') };
     expect(walk(rb, { params: withDefaults(rb, base), facts }).at(-1)).toBe('upload_trust');
+    expect(step(rb, 'upload_trust').action!.azure).toMatchObject({ operation: 'putTrustCertificate', certificate: { cel: 'params.new_cert' } });
     const req = step(rb, 'switch_endpoint_negotiate').requires!;
-    expect(evalCel(req, { params: withDefaults(rb, base), facts })).toBe(false);
-    expect(evalCel(req, { params: withDefaults(rb, base), facts: { ...facts, mi_trust: { mi: [{ thumbprint: '0xCD' }] } } })).toBe(true);
+    expect(evalCel(req, { params: withDefaults(rb, base), facts: { ...facts, mi_trust_now: trust('0x0102') } })).toBe(false);
+    // The blob compares case-insensitively (SQL Server prints 0xCAFE, ARM may send 0xcafe).
+    expect(evalCel(req, { params: withDefaults(rb, base), facts: { ...facts, mi_trust_now: trust('0xcafe') } })).toBe(true);
   });
 
   it('keeps Windows authentication when the endpoint had it', () => {
-    const facts = { ...cert('SalesLinkCert2024', 3), new_cert_state: { sqlserver: [{}] }, mi_trust: { mi: [{}] } };
-    const path = walk(rb, { params: withDefaults(rb, base), facts });
-    expect(path.at(-1)).toBe('wait_trust');
+    const facts = { ...cert('SalesLinkCert2024', 3) };
     expect(evalCel(step(rb, 'switch_endpoint_negotiate').when!, { facts })).toBe(true);
     expect(evalCel(step(rb, 'switch_endpoint_cert_only').when!, { facts })).toBe(false);
+  });
+
+  it('rollback text names the real endpoint and old certificate', () => {
+    const facts = { ...cert('SalesLinkCert2024', -2), ...shared([]), public_key: { sqlserver: [{ cert_name: 'SalesLinkCert2026', thumbprint: '0xCD' }] } };
+    const show = step(rb, 'switch_endpoint_negotiate').confirm!.show!;
+    const p = withDefaults(rb, base);
+    expect(evalCel(show.rollback!, { params: p, facts })).toBe('ALTER ENDPOINT [Hadr_endpoint] FOR DATABASE_MIRRORING (AUTHENTICATION = WINDOWS NEGOTIATE CERTIFICATE [SalesLinkCert2024])');
+    expect(evalCel(show.old_cert_expired!, { params: p, facts })).toBe(true);
   });
 
   it('resumes at the clean-up when the endpoint already uses the new certificate', () => {
