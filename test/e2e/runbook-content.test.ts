@@ -54,7 +54,7 @@ describe('what domain.md now confirms is cited, not labelled "unconfirmed" (issu
     // Fallback cmdlets use -Name (not -CertificateName).
     const all = [notes, ...offered('certificate-rotation.yaml')].join('\n');
     expect(all).not.toMatch(/-CertificateName/);
-    expect(all).toMatch(/New-AzSqlInstanceServerTrustCertificate -ResourceGroupName \S+ -InstanceName[\s\S]*-Name/);
+    expect(all).toMatch(/New-AzSqlInstanceServerTrustCertificate -ResourceGroupName [^-]+ -InstanceName [^-]+ -Name /);
   });
 
   it('flow-control-tuning and the rules offer no trace flag 9567 and trace flag 1800 only with the sector-size condition', () => {
