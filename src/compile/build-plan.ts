@@ -5,7 +5,7 @@
  */
 import type { Runbook, Step } from '../runbook/schema.js';
 import { parseSqlTemplate, renderSqlTemplate } from '../runbook/sql-template.js';
-import { referencedFacts } from './cel.js';
+import { evaluateCel, referencedFacts } from './cel.js';
 import type { CompileResult, ParamValue, Plan, PlanBinding, PlanBranch, PlanOutcome, PlanQuery, PlanStep } from './types.js';
 
 type Query = { on: string | string[]; sql?: string; bind?: Record<string, string>; azure?: { operation: string; link?: string; certificate?: unknown; apiVersion?: string; body?: unknown } };
@@ -29,6 +29,23 @@ function resolveBody(body: unknown, values: Record<string, ParamValue>): unknown
   return body;
 }
 
+/**
+ * A certificate's name as the plan shows it: computed when it depends on parameters only (the
+ * operator approves the name that will be sent), `<from facts…>` when only the run can know it.
+ */
+function certificateName(spec: unknown, values: Record<string, ParamValue>): string {
+  if (typeof spec === 'string') return spec;
+  const expr = (spec as { cel?: unknown }).cel;
+  if (typeof expr !== 'string') return String(spec);
+  if (referencedFacts(expr).length > 0) return celValue(expr, values);
+  try {
+    const value = evaluateCel(expr, { params: values });
+    return typeof value === 'string' ? value : celValue(expr, values);
+  } catch {
+    return celValue(expr, values);
+  }
+}
+
 function planQuery(phase: PlanQuery['phase'], q: Query, values: Record<string, ParamValue>, expect?: string): PlanQuery {
   const out: PlanQuery = { phase, on: typeof q.on === 'string' ? [q.on] : [...q.on] };
   if (q.sql !== undefined) {
@@ -43,7 +60,7 @@ function planQuery(phase: PlanQuery['phase'], q: Query, values: Record<string, P
   }
   if (q.azure) {
     out.azure = { operation: q.azure.operation, link: q.azure.link ?? String(values.link ?? '<unset>') };
-    if (q.azure.certificate !== undefined) out.azure.certificate = String(resolveBody(q.azure.certificate, values));
+    if (q.azure.certificate !== undefined) out.azure.certificate = certificateName(q.azure.certificate, values);
     if (q.azure.apiVersion !== undefined) out.azure.apiVersion = q.azure.apiVersion;
     if (q.azure.body !== undefined) out.azure.body = resolveBody(q.azure.body, values);
   }

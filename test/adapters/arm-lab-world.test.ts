@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sql from 'mssql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openAzureLink } from '../../src/adapters/arm-link.js';
 import { staticTokenCredential } from '../../src/adapters/azure-credential.js';
@@ -13,6 +14,7 @@ import { AgmedicError } from '../../src/errors.js';
 import { startLab, type Lab, type StartLabOptions } from '../../src/lab/index.js';
 import type { AzureLink } from '../../src/ports/azure-link.js';
 import { Secret } from '../../src/ports/secret.js';
+import { labConfig } from '../integration/helpers/lab-client.js';
 
 let lab: Lab | undefined;
 afterEach(async () => {
@@ -74,6 +76,25 @@ describe('the adapter against the world-backed ARM emulator', () => {
     const put = await azure.call('putTrustCertificate', 'sql01-endpoint', { properties: { publicBlob: trusted!.properties.publicBlob } });
     expect(put.body).toMatchObject({ name: 'sql01-endpoint', type: 'Microsoft.Sql/managedInstances/serverTrustCertificates', properties: { thumbprint: trusted!.properties.thumbprint } });
     expect((await azure.call('getTrustCertificate', 'sql01-endpoint')).body).toMatchObject({ properties: { publicBlob: trusted!.properties.publicBlob } });
+    expect(await firstDb(azure)).toMatchObject({ connectedState: 'CONNECTED' });
+  });
+
+  // Issue 10 item 3: the MI's sys.certificates "can be faked" by a plain CREATE CERTIFICATE; only
+  // ARM serverTrustCertificates is the trust the link uses.
+  it('a CREATE CERTIFICATE of the same blob on the MI over T-SQL does not heal the link; the ARM upload does', async () => {
+    const { lab: l, azure } = await open();
+    const [trusted] = ((await azure.call('listTrustCertificates', '')).body as { value: Array<{ name: string; properties: { publicBlob: string } }> }).value;
+    await azure.call('deleteTrustCertificate', trusted!.name);
+    const pool = await new sql.ConnectionPool(labConfig(l, l.mi)).connect();
+    try {
+      await pool.request().batch(`CREATE CERTIFICATE sql01_copy FROM BINARY = ${trusted!.properties.publicBlob}`);
+      const rows = (await pool.request().query("SELECT name FROM sys.certificates WHERE name = 'sql01_copy'")).recordset;
+      expect(rows).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
+    expect(await firstDb(azure)).toMatchObject({ connectedState: 'DISCONNECTED' });
+    await azure.call('putTrustCertificate', 'sql01', { properties: { publicBlob: trusted!.properties.publicBlob } });
     expect(await firstDb(azure)).toMatchObject({ connectedState: 'CONNECTED' });
   });
 

@@ -113,7 +113,7 @@ describe('openAzureLink against the ARM emulator', () => {
     lab = await startArmLab([seedLink('SalesLink')]);
     const planned = await rejection(link().call('failover', 'SalesLink', { failoverType: 'Planned' }));
     expect(planned.code).toBe('AZURE_ERROR');
-    expect(planned.details).toMatchObject({ status: 409, armCode: 'LinkFailoverNotAllowed', op: 'failover', link: 'SalesLink' });
+    expect(planned.details).toMatchObject({ status: 409, armCode: 'DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing', op: 'failover', link: 'SalesLink' });
     const missing = await rejection(link().call('get', 'NoSuchLink'));
     expect(missing.details).toMatchObject({ status: 404, armCode: 'ResourceNotFound' });
     const badBody = await rejection(link().call('setRole', 'SalesLink', { instanceRole: 'Boss' }));

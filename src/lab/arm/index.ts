@@ -3,22 +3,27 @@
  * and the port ({@link ArmLinkBackend}) through which it reads and changes the lab's links.
  *
  * @example
- * import { createMemoryArmBackend, startArmEmulator } from './lab/arm/index.js';
- * const arm = await startArmEmulator({ backend: createMemoryArmBackend(), token: 'lab-token', tls: { key, cert } });
+ * import { createWorldArmBackend, createWorldInstanceBackend, startArmEmulator } from './lab/arm/index.js';
+ * const arm = await startArmEmulator({ backend: createWorldArmBackend(world), instance: createWorldInstanceBackend(world), token: 'lab-token', tls: { key, cert } });
  * console.log(arm.url, arm.requests.length);
  */
 export { startArmEmulator } from './start-arm-emulator.js';
-export { createMemoryArmBackend, type MemoryArmSeed } from './memory-backend.js';
-export { deriveLegacyFields, type ArmLinkCore, type LegacyLinkFields } from './derive-legacy-fields.js';
+export { createWorldArmBackend } from './create-world-arm-backend.js';
+export { createWorldInstanceBackend } from './create-world-instance-backend.js';
 export { RESOURCE_TYPE } from './render-link.js';
 export {
   ArmBackendError,
+  ARM_API_VERSIONS,
   CURRENT_API_VERSIONS,
   LEGACY_API_VERSIONS,
   type ArmApiVersion,
   type ArmClock,
   type ArmEmulator,
   type ArmEmulatorOptions,
+  type ArmInstanceBackend,
+  type ArmInstanceState,
+  type ArmTrustCertificate,
+  type DatabaseFormat,
   type ArmLinkBackend,
   type ArmLinkDatabase,
   type ArmLinkInput,

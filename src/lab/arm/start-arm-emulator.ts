@@ -20,7 +20,7 @@ const MAX_LOG = 1000;
  * operations answered with 202 + `Location` + `Azure-AsyncOperation` until they complete.
  *
  * @example
- * const arm = await startArmEmulator({ backend: createMemoryArmBackend({}), token: 'lab-token', tls: { key, cert } });
+ * const arm = await startArmEmulator({ backend: createWorldArmBackend(world), instance: createWorldInstanceBackend(world), token: 'lab-token', tls: { key, cert } });
  * const client = new SqlManagementClient(credential, arm.subscriptionId, {
  *   endpoint: arm.url, credentialScopes: ['https://management.azure.com/.default'], tlsOptions: { ca },
  * });

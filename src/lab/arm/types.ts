@@ -1,8 +1,8 @@
 /**
  * The ARM emulator's port: what it needs from whatever holds the lab's state. The emulator owns HTTP,
  * auth, api-versions and long-running operations; an {@link ArmLinkBackend} owns the link records and
- * the rules for changing them. The lab's state model plugs in here through a small adapter; tests use
- * {@link createMemoryArmBackend}.
+ * the rules for changing them. The lab's state model plugs in here (create-world-arm-backend.ts);
+ * the emulator's own tests use a double of this port (test/lab/arm/memory-backend.ts).
  */
 import { AgmedicError } from '../../errors.js';
 

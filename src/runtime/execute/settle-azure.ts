@@ -137,6 +137,8 @@ function readOpFor(op: string): 'get' | 'getTrustCertificate' | undefined {
 function pause(timers: Timers | undefined, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new AgmedicError('CANCELLED', 'stopped while waiting for another Azure operation'));
+    // Runs always get timers from the CLI (system timers); the fallback only serves callers of the
+    // runtime that pass none, where the system timers are what xstate would use too.
     const t = timers ?? { setTimeout: (fn: () => void, delay: number) => globalThis.setTimeout(fn, delay), clearTimeout: (id: unknown) => globalThis.clearTimeout(id as NodeJS.Timeout) };
     const id = t.setTimeout(() => {
       signal.removeEventListener('abort', onAbort);

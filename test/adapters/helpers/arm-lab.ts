@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryArmBackend, startArmEmulator, type ArmEmulator, type ArmEmulatorOptions, type ArmLinkBackend, type ArmLinkCore } from '../../../src/lab/arm/index.js';
+import { startArmEmulator, type ArmEmulator, type ArmEmulatorOptions, type ArmLinkBackend } from '../../../src/lab/arm/index.js';
+import type { ArmLinkCore } from '../../lab/arm/derive-legacy-fields.js';
+import { createMemoryArmBackend } from '../../lab/arm/memory-backend.js';
 import { generateLabCertificate } from '../../../src/lab/tds/index.js';
 import type { AzureTargetConfig } from '../../../src/ports/azure-link.js';
 

@@ -3,8 +3,9 @@ import { SqlManagementClient } from '@azure/arm-sql';
 import { isRestError, type RestError } from '@azure/core-rest-pipeline';
 import { generateLabCertificate } from '../../../src/lab/tds/index.js';
 import { expect } from 'vitest';
-import { createMemoryArmBackend, startArmEmulator, type ArmEmulator, type ArmEmulatorOptions, type ArmLinkBackend } from '../../../src/lab/arm/index.js';
-import type { ArmLinkCore } from '../../../src/lab/arm/index.js';
+import { startArmEmulator, type ArmEmulator, type ArmEmulatorOptions, type ArmLinkBackend } from '../../../src/lab/arm/index.js';
+import type { ArmLinkCore } from './derive-legacy-fields.js';
+import { createMemoryArmBackend } from './memory-backend.js';
 
 export const LAB_TOKEN = 'lab-token-3f1c';
 export const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';

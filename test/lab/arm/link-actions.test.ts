@@ -41,7 +41,7 @@ describe('2025-01-01 through the same client pipeline', () => {
     lab = await startArmLab();
     const result = await action('failover', { failoverType: 'Planned' });
     expect(result.status).toBe(409);
-    expect(result.body).toMatchObject({ error: { code: 'LinkFailoverNotAllowed' } });
+    expect(result.body).toMatchObject({ error: { code: 'DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing' } });
     expect(await roles()).toEqual(['Secondary', 'Primary']);
   });
 
@@ -69,12 +69,12 @@ describe('2025-01-01 through the same client pipeline', () => {
   });
 
   it('refuses a planned setRole while the partner is disconnected', async () => {
-    const link = seedLink('dag_sales');
+    const link = seedLink('dag_sales', { instanceLinkRole: 'Primary', partnerLinkRole: 'Secondary' });
     link.databases[0]!.connectedState = 'DISCONNECTED';
     lab = await startArmLab([link]);
-    const result = await action('setRole', { instanceRole: 'Primary', roleChangeType: 'Planned' });
+    const result = await action('setRole', { instanceRole: 'Secondary', roleChangeType: 'Planned' });
     expect([result.status, (result.body as { error: { code: string } }).error.code]).toEqual([409, 'LinkRoleChangeNotAllowed']);
-    expect(await roles()).toEqual(['Secondary', 'Primary']);
+    expect(await roles()).toEqual(['Primary', 'Secondary']);
   });
 
   it('keeps an operation in progress until its delay has passed on the clock, and refuses a second one meanwhile', async () => {

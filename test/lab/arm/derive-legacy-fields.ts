@@ -1,4 +1,4 @@
-import type { ArmLinkState } from './types.js';
+import type { ArmLinkState } from '../../../src/lab/arm/types.js';
 
 /** Fields only the 2021/2022 preview api-versions show; they are views of the newer ones. */
 export type LegacyLinkFields =

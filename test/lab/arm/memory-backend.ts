@@ -9,7 +9,7 @@ import {
   type FailoverType,
   type LinkRole,
   type RoleChangeType,
-} from './types.js';
+} from '../../../src/lab/arm/types.js';
 
 /** Links per managed instance name; legacy fields are derived, so a seed gives only the newer ones. */
 export type MemoryArmSeed = Record<string, ArmLinkCore[]>;
@@ -17,14 +17,18 @@ export type MemoryArmSeed = Record<string, ArmLinkCore[]>;
 const other = (role: LinkRole): LinkRole => (role === 'Primary' ? 'Secondary' : 'Primary');
 
 /**
- * The reference {@link ArmLinkBackend}: links held in memory with the rules the emulator's tests rely
- * on. It has no dynamics — a new link is synchronized at once — because seeding, lag and errors are
- * the lab model's job; this is the smallest honest implementation of the port.
+ * A test double of the emulator's backend port (not of the SDK): links held in memory, so the
+ * emulator's HTTP mechanics (auth, api-versions, paging, long-running operations) can be tested
+ * with states the lab's world does not reach (several links, odd names). The product has one
+ * backend, the world's (src/lab/arm/create-world-arm-backend.ts); this one follows the same
+ * refusals the spec lists, so the two cannot disagree on them.
  *
  * Rules: failover makes the managed instance primary and is refused (409 `LinkFailoverNotAllowed`)
- * when it already is, and for `Planned` unless replicationMode is Sync and every database is
- * HEALTHY and CONNECTED. `setRole` Planned moves both sides and needs every database CONNECTED;
- * Forced changes only the managed instance's side (which is how split brain is undone).
+ * when it already is, and for `Planned` (409 `DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing`)
+ * unless replicationMode is Sync and every database is HEALTHY and CONNECTED. `setRole` to the role
+ * the instance has is 409 `…SetRoleInstanceAlreadyInRequestedRole`, Planned to Primary 409
+ * `…SetRolePrimaryPlannedNotSupported`; Planned to Secondary moves both sides and needs every database
+ * CONNECTED; Forced changes only the managed instance's side (which is how split brain is undone).
  *
  * @example
  * const backend = createMemoryArmBackend({ 'mi-lab': [link] });
@@ -80,9 +84,12 @@ export function createMemoryArmBackend(seed: MemoryArmSeed = {}): ArmLinkBackend
       };
       if (link.instanceLinkRole === 'Primary') refuse('the managed instance is already the primary');
       if (failoverType === 'Planned') {
-        if (link.replicationMode !== 'Sync') refuse('switch replicationMode to Sync first');
+        const notSynchronizing = (why: string): never => {
+          throw new ArmBackendError(409, 'DistributedAvailabilityGroupFailoverSecondariesNotSynchronizing', `${failoverType} failover of '${link.name}' is not allowed: ${why}`);
+        };
+        if (link.replicationMode !== 'Sync') notSynchronizing('switch replicationMode to Sync first');
         const behind = link.databases.find((d) => d.synchronizationHealth !== 'HEALTHY' || d.connectedState !== 'CONNECTED');
-        if (behind) refuse(`database '${behind.databaseName}' is ${behind.synchronizationHealth}/${behind.connectedState}`);
+        if (behind) notSynchronizing(`database '${behind.databaseName}' is ${behind.synchronizationHealth}/${behind.connectedState}`);
       }
       link.instanceLinkRole = 'Primary';
       link.partnerLinkRole = 'Secondary';
@@ -90,6 +97,12 @@ export function createMemoryArmBackend(seed: MemoryArmSeed = {}): ArmLinkBackend
     },
     setRole: async (mi, dag, instanceRole: LinkRole, roleChangeType: RoleChangeType) => {
       const link = mustGet(mi, dag);
+      if (link.instanceLinkRole === instanceRole) {
+        throw new ArmBackendError(409, 'DistributedAvailabilityGroupSetRoleInstanceAlreadyInRequestedRole', `the managed instance already has role ${instanceRole} in '${link.name}'`);
+      }
+      if (instanceRole === 'Primary' && roleChangeType === 'Planned') {
+        throw new ArmBackendError(409, 'DistributedAvailabilityGroupSetRolePrimaryPlannedNotSupported', `a planned setRole to Primary is not supported for '${link.name}'`);
+      }
       if (roleChangeType === 'Planned') {
         const away = link.databases.find((d) => d.connectedState !== 'CONNECTED');
         if (away) {
