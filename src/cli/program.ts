@@ -280,6 +280,7 @@ Exit codes: 0 nothing critical · 9 at least one critical finding (an unreachabl
     .option('--password <pw>', 'the sa password (default agmedic-lab)')
     .option('--speed <n>', 'simulated seconds per real second', '1')
     .option('--targets-out <file>', 'write the targets file here (default next to the state file: lab-targets.yaml)')
+    .option('--env-out <file>', 'write `export` lines for the password and ARM token here, mode 0600 (default next to the state file: lab.env)')
     .option('--statement-log <file>', 'append every statement each instance receives as JSON lines')
     .option('--arm-request-log <file>', 'append every ARM request the emulator receives as JSON lines (never headers or tokens)')
     .option('--arm-op-seconds <n>', 'how long each ARM long-running operation stays in progress (simulated seconds), as in Azure', '0')
@@ -301,17 +302,24 @@ Exit codes: 0 nothing critical · 9 at least one critical finding (an unreachabl
   connectOptions(
     lab
       .command('fault')
-      .description('inject a fault into a running lab: drop-connections, refuse-connections, delay-statements, fail-next, restart, partition')
-      .argument('<kind>', 'drop-connections | refuse-connections | delay-statements | fail-next | restart | partition')
-      .argument('[instance]', 'sqlserver, mi, SQL01 or mi-lab (not for partition)')
-      .option('--on', 'refuse-connections / partition: turn on (the default)')
-      .option('--off', 'refuse-connections / partition / delay-statements: turn off')
+      .description('inject a fault or play the DBA in a running lab: drop-connections, refuse-connections, delay-statements, fail-next, restart, partition, workload, trust-certificate, recreate-link')
+      .argument('<kind>', 'drop-connections | refuse-connections | delay-statements | fail-next | restart | partition | workload | trust-certificate | recreate-link')
+      .argument('[instance]', 'sqlserver, mi, SQL01 or mi-lab (not for partition, trust-certificate, recreate-link)')
+      .option('--on', 'refuse-connections / partition / trust-certificate: turn on or add (the default)')
+      .option('--off', 'refuse-connections / partition / delay-statements / workload / trust-certificate: turn off, stop or remove')
+      .option('--rate <bytes>', 'workload: log bytes per second the application writes while the instance is primary')
+      .option('--name <name>', 'trust-certificate: the server trust certificate on the managed instance')
+      .option('--certificate <name>', "trust-certificate: the SQL Server certificate whose public key is uploaded (default: --name)")
+      .option('--drop-mi-database', 'recreate-link: remove the database the old link left on the managed instance first')
       .option('--ms <n>', 'delay-statements: milliseconds per statement')
       .option('--pattern <regex>', 'fail-next: case-insensitive regular expression over the statement text')
       .option('--error <number>', 'fail-next: the SQL Server error number to raise')
       .option('--message <text>', 'fail-next: the error message'),
   )
-    .addHelpText('after', "\nExamples:\n  $ agmedic lab fault restart sqlserver\n  $ agmedic lab fault fail-next mi --pattern '^ALTER AVAILABILITY' --error 41190\n  $ agmedic lab fault partition --off")
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ agmedic lab fault restart sqlserver\n  $ agmedic lab fault fail-next mi --pattern '^ALTER AVAILABILITY' --error 41190\n  $ agmedic lab fault partition --off\n  $ agmedic lab fault workload sqlserver --off            # the application stops writing\n  $ agmedic lab fault trust-certificate --name SQL01_Link_Cert_2027   # New-AzSqlInstanceServerTrustCertificate\n  $ agmedic lab fault trust-certificate --name SQL01_Link_Cert --off   # Remove-AzSqlInstanceServerTrustCertificate\n  $ agmedic lab fault recreate-link --drop-mi-database",
+    )
     .action(act(async (kind, instance, opts) => (await import('./commands/lab-fault.js')).labFaultCommand(kind, instance, opts, output)));
   connectOptions(lab.command('state').description('roles, connections and link state of a running lab').option('--all', 'every pair'))
     .addHelpText('after', '\nExample:\n  $ agmedic lab state --all --json')

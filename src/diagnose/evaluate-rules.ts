@@ -42,26 +42,35 @@ export function shellQuote(s: string): string {
 function runbookCall(rule: Rule, ctx: CelFacts, facts: PairFacts): RunbookCall | undefined {
   if (!rule.runbook) return undefined;
   const params: Record<string, string> = {};
+  const missing: RunbookCall['missing'] = [];
   const args: string[] = [];
   for (const [name, p] of Object.entries(rule.runbook.params)) {
     let value: string;
-    if (p.kind === 'choose') value = `<${p.values.join('|')}>`;
-    else {
+    if (p.kind === 'choose') {
+      value = `<${p.values.join('|')}>`;
+      missing.push({ name, hint: `one of ${p.values.join(', ')}` });
+    } else if (p.kind === 'ask') {
+      value = `<${name}>`;
+      missing.push({ name, hint: p.hint });
+    } else {
       try {
         value = display(runCel(p.expr, ctx));
       } catch {
         value = '';
       }
-      if (value === '') value = `<${name}>`;
+      // A fact that could not be read (a side unreachable, say) is not guessed at.
+      if (value === '') {
+        value = `<${name}>`;
+        missing.push({ name, hint: 'not read from the servers: find it yourself' });
+      }
     }
     params[name] = value;
-    // A placeholder stays visibly unquoted: the command must not run until someone fills it in.
-    args.push('-p', value.startsWith('<') ? `${name}=${value}` : shellQuote(`${name}=${value}`));
+    args.push('-p', shellQuote(`${name}=${value}`));
   }
   const head = ['agmedic', 'run', rule.runbook.name];
   if (facts.targetsFile) head.push('-t', shellQuote(facts.targetsFile));
   if (facts.pair) head.push('--pair', shellQuote(facts.pair));
-  return { runbook: rule.runbook.name, params, command: [...head, ...args].join(' ') };
+  return { runbook: rule.runbook.name, params, missing, ...(missing.length ? {} : { command: [...head, ...args].join(' ') }) };
 }
 
 /**

@@ -36,7 +36,12 @@ const RuleSchema = z.strictObject({
   runbook: z
     .strictObject({
       name: z.string().min(1),
-      params: z.record(z.string().min(1), z.union([celText, z.strictObject({ choose: z.array(z.string().min(1)).min(2) })])).default({}),
+      params: z
+        .record(
+          z.string().min(1),
+          z.union([celText, z.strictObject({ choose: z.array(z.string().min(1)).min(2) }), z.strictObject({ ask: z.string().min(1) })]),
+        )
+        .default({}),
     })
     .optional(),
   supersedes: z.array(z.string().regex(RULE_ID)).default([]),
@@ -226,6 +231,8 @@ export function parseRules(source: SourceFile, opts: { runbooksDir: string; runb
         if (typeof value === 'string') {
           checkExpr(ctx, value, path, undefined, 0, `rule ${r.id}: parameter "${name}"`);
           params[name] = { kind: 'cel', expr: value, path };
+        } else if ('ask' in value) {
+          params[name] = { kind: 'ask', hint: value.ask };
         } else {
           const bad = declared?.values ? value.choose.filter((v) => !declared.values!.includes(v)) : [];
           if (bad.length) report(ctx, 'BAD_PARAM_VALUE', `rule ${r.id}: "${bad.join('", "')}" is not a value of ${name} (${declared!.values!.join(', ')})`, ctx.positions.rangeOf([...path, 'choose']));

@@ -54,7 +54,13 @@ function findingLines(f: Finding, color: boolean): string[] {
   }
   lines.push(`         why: ${f.explanation}`);
   if (f.next) lines.push(`         next: ${f.next}`);
-  if (f.runbook) lines.push(`         run: ${paint(color, 'bold', f.runbook.command)}`);
+  if (f.runbook?.command) lines.push(`         run: ${paint(color, 'bold', f.runbook.command)}`);
+  else if (f.runbook) {
+    // No `run:` line with placeholders: say which runbook, what is known, and what the operator must give.
+    const known = Object.entries(f.runbook.params).filter(([k]) => !f.runbook!.missing.some((m) => m.name === k));
+    lines.push(`         runbook: ${paint(color, 'bold', f.runbook.runbook)}${known.length ? ` (known: ${known.map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`);
+    lines.push(`         you give: ${f.runbook.missing.map((m) => `${m.name} (${m.hint})`).join('; ')}`);
+  }
   return lines;
 }
 

@@ -204,8 +204,14 @@ export interface FlowControlFacts {
   databaseGate: number;
 }
 
-/** A parameter value in a rule's runbook call: a CEL expression, or a deliberate operator choice. */
-export type RuleParam = { kind: 'cel'; expr: string; path: readonly (string | number)[] } | { kind: 'choose'; values: string[] };
+/**
+ * A parameter value in a rule's runbook call: a CEL expression, a deliberate operator choice among
+ * values, or a value only the operator can give (`ask`: a new certificate's name, say) — never invented.
+ */
+export type RuleParam =
+  | { kind: 'cel'; expr: string; path: readonly (string | number)[] }
+  | { kind: 'choose'; values: string[] }
+  | { kind: 'ask'; hint: string };
 
 export interface RuleText {
   text: string;
@@ -232,9 +238,15 @@ export interface Rule {
 
 export interface RunbookCall {
   runbook: string;
+  /** Known values; a parameter still to be given shows as `<name>` or `<a|b>`. */
   params: Record<string, string>;
-  /** Ready to paste: `agmedic run split-brain-recovery -t targets.yaml -p link=SalesLink …`. */
-  command: string;
+  /**
+   * Ready to paste: `agmedic run split-brain-recovery -t targets.yaml -p link=SalesLink …` — only when
+   * every parameter is known (no placeholder, nothing invented), so a printed command is always runnable.
+   */
+  command?: string;
+  /** Parameters the operator still has to choose or give, with what they mean. */
+  missing: Array<{ name: string; hint: string }>;
 }
 
 export interface Finding {

@@ -48,6 +48,8 @@ describe('agmedic approve', () => {
       keep: { equals: 'managedInstance' },
       backup_path: { equals: 'D:\\Backup\\s.trn' },
       database: { pattern: 'Sales|Sales_\\d+' },
+      // The default is pinned: an approval never lets an unattended run add the role-swapping FAILOVER.
+      failover_after: { equals: false },
     });
     expect(a.approver).toBe('alice@contoso.com');
     expect(Date.parse(a.expiresAt) - Date.parse(a.issuedAt)).toBe(24 * 3_600_000);

@@ -26,7 +26,6 @@ describe('agmedic as a process', () => {
       expect(changes(e.lab).map((s) => `${s.instance}: ${s.text.split('\n')[0]}`)).toEqual([
         'SQL01: BACKUP LOG [Sales] TO DISK = @backup_path WITH COPY_ONLY, CHECKSUM',
         'SQL01: ALTER AVAILABILITY GROUP [SalesLink] SET (ROLE = SECONDARY)',
-        'mi-lab: ALTER AVAILABILITY GROUP [SalesLink] FAILOVER',
       ]);
       expect(await roles(e.lab)).toEqual({ sqlserver: 'SECONDARY', mi: 'PRIMARY' });
       const health = await query(e.lab, 'mi', `SELECT rs.synchronization_health_desc AS health FROM sys.availability_groups ag JOIN sys.dm_hadr_availability_replica_states rs ON ag.group_id = rs.group_id WHERE rs.is_local = 0 AND rs.role = 2 AND ag.is_distributed = 1`);

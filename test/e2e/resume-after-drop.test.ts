@@ -7,7 +7,6 @@
  * measures must still leave a run that finishes its diagnosis.
  */
 import { describe, expect, test } from 'vitest';
-import { addTrustCertificate, removeTrustCertificate } from '../../src/lab/model/link-api.js';
 import { armChanges, auditRecords, changes, executed, journalsText, query, resumeRun, roles, runUnattended, startE2eLab, until, type E2eLab, type RunJson } from './helpers.js';
 
 interface Case {
@@ -53,13 +52,8 @@ const CASES: Case[] = [
     target: 'sqlserver',
     statement: /^ALTER ENDPOINT \[Hadr_endpoint\]/,
     outcome: 'fixed',
-    operator: (e) => {
-      void until('the upload prompt', () => auditRecords(e, 'prompt', 'upload_trust').length > 0, 60_000).then(() => {
-        const cert = e.lab.world.instance('SQL01').certificates.find((c) => c.name === 'SQL01_Link_Cert_2027')!;
-        addTrustCertificate(e.lab.world, 'mi-lab', cert.name, cert.publicKey);
-      });
-      void until('the removal prompt', () => auditRecords(e, 'prompt', 'remove_old_trust').length > 0, 60_000).then(() => removeTrustCertificate(e.lab.world, 'mi-lab', 'SQL01_Link_Cert'));
-    },
+    // The runbook uploads the new public key (PUT) and removes the old trust (DELETE) through ARM itself.
+    armChanges: 2,
     fixed: async (e) => {
       const ep = await query(e.lab, 'sqlserver', `SELECT c.name AS cert FROM sys.database_mirroring_endpoints e JOIN sys.certificates c ON e.certificate_id = c.certificate_id`);
       expect(ep).toEqual([{ cert: 'SQL01_Link_Cert_2027' }]);

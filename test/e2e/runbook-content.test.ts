@@ -3,8 +3,12 @@
  * postcondition on every change, the "unconfirmed" notes domain.md asks for, and none of seed 002's
  * wrong flow-control advice among what it offers an operator.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readShipped, shippedFiles } from '../runbooks/helpers.js';
+
+const RULES = join(import.meta.dirname, '../../runbooks/rules');
 
 /** Everything a runbook says to the operator as advice: end messages, prompts, choices, confirmations. */
 function offered(file: string): string[] {
@@ -31,21 +35,40 @@ describe.each(shippedFiles())('%s', (file) => {
   });
 });
 
-describe('unconfirmed steps are marked as such', () => {
-  it('certificate-rotation says its step order is unconfirmed and takes the safe order', () => {
-    const notes = readShipped('certificate-rotation.yaml').runbook.metadata.notes?.join('\n') ?? '';
-    expect(notes).toMatch(/order unconfirmed/i);
-    expect(notes).toMatch(/upload its public key to the\s+managed instance first/i);
+describe('what domain.md now confirms is cited, not labelled "unconfirmed" (issue 10)', () => {
+  it('split-brain-recovery cites ALTER AVAILABILITY GROUP for what FAILOVER does, and makes it optional', () => {
+    const { runbook: rb } = readShipped('split-brain-recovery.yaml');
+    expect(rb.metadata.references).toContain('docs/t-sql/statements/alter-availability-group-transact-sql.md');
+    const notes = rb.metadata.notes?.join('\n') ?? '';
+    expect(notes).toMatch(/source and target switch\s+roles/);
+    expect(notes).not.toMatch(/unconfirmed/);
+    expect(rb.parameters.failover_after).toMatchObject({ type: 'bool', default: false });
   });
 
-  it.each(['split-brain-recovery.yaml', 'link-failover.yaml', 'flow-control-tuning.yaml', 'premature-log-truncation.yaml'])('%s marks what no official page confirmed', (file) => {
-    expect(readShipped(file).runbook.metadata.notes?.join('\n')).toMatch(/unconfirmed/);
+  it('certificate-rotation cites [BP] for its order, drops the "unconfirmed" labels, and names the shared endpoint', () => {
+    const { runbook: rb } = readShipped('certificate-rotation.yaml');
+    expect(rb.metadata.references).toContain('azure-sql/managed-instance/managed-instance-link-best-practices.md');
+    const notes = rb.metadata.notes?.join('\n') ?? '';
+    expect(notes).not.toMatch(/unconfirmed/);
+    expect(notes).toMatch(/the same database mirroring endpoint is used for both/);
+    // Fallback cmdlets use -Name (not -CertificateName).
+    const all = [notes, ...offered('certificate-rotation.yaml')].join('\n');
+    expect(all).not.toMatch(/-CertificateName/);
+    expect(all).toMatch(/New-AzSqlInstanceServerTrustCertificate -ResourceGroupName [^-]+ -InstanceName [^-]+ -Name /);
   });
 
-  it('flow-control-tuning offers the documented gate sizes and trace flags only', () => {
+  it('flow-control-tuning and the rules offer no trace flag 9567 and trace flag 1800 only with the sector-size condition', () => {
+    const rules = ['50-seeding-and-flow.yaml'].map((f) => readFileSync(join(RULES, f), 'utf8')).join('\n');
+    for (const text of [...offered('flow-control-tuning.yaml'), rules]) {
+      expect(text).not.toMatch(/\b9567\b/);
+      for (const m of text.matchAll(/\b1800\b[^.]*\./g)) expect(m[0]).toMatch(/sector size/);
+    }
     const text = offered('flow-control-tuning.yaml').join('\n');
     expect(text).toMatch(/12310/);
-    expect(text).toMatch(/1800 and 9567/);
+    expect(text).toMatch(/instance-wide/);
     expect(text).not.toMatch(/SET HADR SUSPEND|SUSPEND/i);
+    expect(readShipped('flow-control-tuning.yaml').runbook.metadata.references).toContain(
+      'docs/database-engine/availability-groups/windows/troubleshoot-availability-group-exceeded-rpo.md',
+    );
   });
 });

@@ -16,7 +16,7 @@ interface JsonFinding {
   rule: string;
   severity: string;
   evidence: Record<string, unknown>;
-  runbook?: { runbook: string; params: Record<string, string>; command: string };
+  runbook?: { runbook: string; params: Record<string, string>; command?: string; missing: { name: string }[] };
 }
 interface JsonReport {
   summary: { pairs: number; links: number; critical: number; worst: string };
@@ -86,8 +86,12 @@ describe('diagnose over a fleet of 24 lab pairs (4 of each scenario)', () => {
     expect(above.map((f) => f.rule)).toEqual([want.rule]);
     expect(above[0]!.runbook?.runbook).toBe(want.runbook);
     expect(above[0]!.runbook?.params).toMatchObject(want.params);
-    expect(above[0]!.runbook?.command).toContain(`agmedic run ${want.runbook} -t `);
-    if (i > 0) expect(above[0]!.runbook?.command).toContain(`--pair ${pairId(i)}`);
+    // A run line only when every parameter is known (split brain: keep is a choice; rotation: the new name).
+    if (above[0]!.runbook!.missing.length) expect(above[0]!.runbook?.command).toBeUndefined();
+    else {
+      expect(above[0]!.runbook?.command).toContain(`agmedic run ${want.runbook} -t `);
+      if (i > 0) expect(above[0]!.runbook?.command).toContain(`--pair ${pairId(i)}`);
+    }
   });
 
   it('lists the pairs worst first', () => {
@@ -122,7 +126,10 @@ describe('one link', () => {
     const plain = await diagnose({ pair: ['2'], json: false });
     expect(plain.code).toBe(EXIT.critical);
     expect(plain.stdout).toContain('CRITICAL Split brain: both sides of SalesLink are PRIMARY');
-    expect(plain.stdout).toContain('run: agmedic run split-brain-recovery -t ');
+    // keep is the operator's choice: the runbook is named, no `run:` line carries a placeholder.
+    expect(plain.stdout).toContain('runbook: split-brain-recovery (known: link=SalesLink database=Sales)');
+    expect(plain.stdout).toContain('you give: keep (one of sqlserver, managedInstance)');
+    expect(plain.stdout).not.toMatch(/run: .*</);
     expect(plain.stdout).not.toContain('\u001b[');
     const coloured = await diagnose({ pair: ['2'], json: false, color: true });
     expect(coloured.stdout).toContain('\u001b[31mCRITICAL');

@@ -103,6 +103,38 @@ describe('agmedic lab up / lab fault', () => {
     expect((JSON.parse(still.stdout) as { instances: { up: boolean }[] }[])[0]!.instances[0]!.up).toBe(true);
   }, 60_000);
 
+  it('writes a private env file with the password, the ARM token and the state file', () => {
+    const env = readFileSync(join(dir, 'lab.env'), 'utf8');
+    expect(statSync(join(dir, 'lab.env')).mode & 0o077).toBe(0);
+    expect(env).toContain(`export AGMEDIC_LAB_PASSWORD='${info.env.AGMEDIC_LAB_PASSWORD}'`);
+    expect(env).toContain(`export AGMEDIC_LAB_ARM_TOKEN='${info.env.AGMEDIC_LAB_ARM_TOKEN}'`);
+    expect(env).toContain(`export AGMEDIC_LAB_STATE='${join(dir, 'lab.json')}'`);
+  });
+
+  it('plays the DBA: stops the workload, adds and removes an MI trust certificate', async () => {
+    const state = ['--state', join(dir, 'lab.json')];
+    const commit = async (): Promise<string> =>
+      (await pool!.request().query("SELECT CONVERT(varchar(30), last_commit_time, 126) AS t FROM sys.dm_hadr_database_replica_states WHERE is_local = 1")).recordset[0].t as string;
+    const stop = agmedic(['lab', 'fault', 'workload', 'sqlserver', '--off', ...state]);
+    expect(stop.stderr).toBe('');
+    expect(stop.status).toBe(0);
+    const first = await commit();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await commit()).toBe(first);
+    const add = agmedic(['lab', 'fault', 'trust-certificate', '--name', 'Copy_Of_SQL01_Cert', '--certificate', 'SQL01_Link_Cert', ...state]);
+    expect(add.status).toBe(0);
+    const remove = agmedic(['lab', 'fault', 'trust-certificate', '--name', 'Copy_Of_SQL01_Cert', '--off', '--json', ...state]);
+    expect(remove.status).toBe(0);
+    const again = agmedic(['lab', 'fault', 'trust-certificate', '--name', 'Copy_Of_SQL01_Cert', '--off', ...state]);
+    expect(again.status).not.toBe(0);
+    expect(again.stderr).toMatch(/LAB_CONTROL/);
+    const restart = agmedic(['lab', 'fault', 'workload', 'sqlserver', '--rate', '1048576', ...state]);
+    expect(restart.status).toBe(0);
+    const bad = agmedic(['lab', 'fault', 'recreate-link', ...state]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/LAB_CONTROL/); // the link still exists
+  }, 60_000);
+
   it('rejects a bad fault on the command line with a usage error', () => {
     const r = agmedic(['lab', 'fault', 'fail-next', 'sqlserver', '--state', join(dir, 'lab.json')]);
     expect(r.status).toBe(2);
@@ -119,5 +151,6 @@ describe('agmedic lab up / lab fault', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(existsSync(join(dir, 'lab.json'))).toBe(false);
+    expect(existsSync(join(dir, 'lab.env'))).toBe(false);
   });
 });

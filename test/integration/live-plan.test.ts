@@ -62,14 +62,15 @@ describe('plan --live on split brain', () => {
     const { live } = plan;
     // The whole route, with the parameter guards skipped while the initial state was computed.
     const route = live.route.map((e) => [e.step, e.via ?? '■']);
-    expect(route.slice(0, 9)).toEqual([
+    expect(route.slice(0, 10)).toEqual([
       ['need_backup_path', 'skip'],
       ['need_backup_url', 'skip'],
       ['roles', 'next'],
       ['link_state', 'next'],
       ['not_split', 'skip'],
-      ['resume_failover', 'skip'],
+      ['resume_resync', 'skip'],
       ['divergence', 'next'],
+      ['build', 'skip'],
       ['branch', 'choice'],
       ['keep_mi_guard', 'skip'],
     ]);

@@ -70,32 +70,45 @@ describe('split-brain-recovery', () => {
     expect(walk(rb, { params: p, facts: backedUp }, 'commit_after_mi').at(-1)).toBe('demote_mi');
   });
 
-  it('resumes at the planned failover when a previous run demoted the side already', () => {
+  it('resumes at the resynchronization wait when a previous run demoted the side already', () => {
     const p = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn' });
     const path = walk(rb, { params: p, facts: facts('SECONDARY', 'PRIMARY') });
-    expect(path).toContain('resume_failover');
-    expect(path.at(-1)).toBe('failover_from_mi');
+    expect(path).toContain('resume_resync');
+    expect(path.at(-1)).toBe('wait_resync_mi');
   });
 
-  it('final checks: manual when the primary is not on the kept side, fixed otherwise', () => {
+  it('after the demotion and resync: no FAILOVER unless asked; the final re-read must show the kept side PRIMARY', () => {
     const p = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn' });
-    const kept = { final_roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } };
-    const swapped = { final_roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } };
-    const both = { final_roles: { sqlserver: role('PRIMARY'), mi: role('PRIMARY') } };
-    expect(walk(rb, { params: p, facts: kept }, 'not_one_primary').at(-1)).toBe('done');
-    expect(walk(rb, { params: p, facts: swapped }, 'not_one_primary').at(-1)).toBe('primary_not_kept');
-    expect(walk(rb, { params: p, facts: both }, 'not_one_primary').at(-1)).toBe('not_one_primary');
+    // The demotion goes to the resync wait, then (failover_after=false) straight to the final re-read.
+    expect(step(rb, 'demote_sqlserver').next).toBe('wait_resync_mi');
+    const route = walk(rb, { params: p, facts: {} }, 'wait_resync_sqlserver');
+    expect(route).not.toContain('failover_choice');
+    expect(route).not.toContain('failover_from_mi');
+    expect(route.slice(0, 2)).toEqual(['final_roles', 'final_health']);
+    expect(route.at(-1)).toBe('done');
+    const expectRoles = step(rb, 'final_roles').check!.expect!;
+    expect(evalCel(expectRoles, { params: p, target: 'mi', rows: role('PRIMARY') })).toBe(true);
+    expect(evalCel(expectRoles, { params: p, target: 'sqlserver', rows: role('SECONDARY') })).toBe(true);
+    expect(evalCel(expectRoles, { params: p, target: 'sqlserver', rows: role('PRIMARY') })).toBe(false);
+    expect(step(rb, 'final_roles').onFail).toBe('roles_wrong');
+    // With failover_after the operator is asked; the FAILOVER's own re-read expects the swapped roles.
+    const pf = params({ keep: 'managedInstance', backup_path: 'D:\\b.trn', failover_after: true });
+    expect(walk(rb, { params: pf, facts: {} }, 'wait_resync_sqlserver')).toContain('failover_choice');
+    const swapped = step(rb, 'swapped_roles').check!.expect!;
+    expect(evalCel(swapped, { params: pf, target: 'sqlserver', rows: role('PRIMARY') })).toBe(true);
+    expect(evalCel(swapped, { params: pf, target: 'mi', rows: role('PRIMARY') })).toBe(false);
   });
 
-  it('waits: a secondary passes, a primary passes only when it sees its partner HEALTHY', () => {
-    const until = step(rb, 'wait_healthy').wait!.until;
-    expect(evalCel(until, { rows: localSecondary })).toBe(true);
-    expect(evalCel(until, { rows: remoteHealthy })).toBe(true);
-    expect(evalCel(until, { rows: remoteBroken })).toBe(false);
-    const converged = step(rb, 'wait_converged').wait!.until;
-    expect(evalCel(converged, { rows: [] })).toBe(true);
-    expect(evalCel(converged, { rows: [{ converged: 0 }] })).toBe(false);
-    expect(evalCel(converged, { rows: [{ converged: 1 }] })).toBe(true);
+  it('waits: the resync ends only when the kept primary sees its secondary converged and HEALTHY', () => {
+    const until = step(rb, 'wait_resync_mi').wait!.until;
+    expect(evalCel(until, { rows: [] })).toBe(false);
+    expect(evalCel(until, { rows: [{ converged: 0, health: 'HEALTHY' }] })).toBe(false);
+    expect(evalCel(until, { rows: [{ converged: 1, health: 'NOT_HEALTHY' }] })).toBe(false);
+    expect(evalCel(until, { rows: [{ converged: 1, health: 'HEALTHY' }] })).toBe(true);
+    const healthy = step(rb, 'wait_swapped').wait!.until;
+    expect(evalCel(healthy, { rows: localSecondary })).toBe(true);
+    expect(evalCel(healthy, { rows: remoteHealthy })).toBe(true);
+    expect(evalCel(healthy, { rows: remoteBroken })).toBe(false);
   });
 });
 
@@ -109,10 +122,35 @@ describe('link-failover', () => {
     expect(walk(rb, { params: p, facts: { roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } } }).at(-1)).toBe('already_there');
   });
 
+  const policy = (databaseFormat: string, major = 16) => ({
+    roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') },
+    build: { sqlserver: [{ major, build: 4165, version: `${major}.0.4165.4` }] },
+    instance: { mi: { properties: { databaseFormat } } },
+  });
+
   it('stops for the operator to stop the workload before any change', () => {
-    const path = walk(rb, { params: p, facts: { roles: { sqlserver: role('PRIMARY'), mi: role('SECONDARY') } } });
+    const path = walk(rb, { params: p, facts: policy('SQLServer2022') });
+    expect(path.slice(0, 3)).toEqual(['roles', 'build', 'instance']);
     expect(path.at(-1)).toBe('stop_workload');
     expect(step(rb, 'stop_workload').decide!.choices.every((c) => c.when === undefined)).toBe(true);
+  });
+
+  it('refuses a one-way failover to an AlwaysUpToDate MI unless acknowledged, and a mismatched failover back [CFG]', () => {
+    expect(walk(rb, { params: p, facts: policy('AlwaysUpToDate') }).at(-1)).toBe('one_way_refused');
+    expect(walk(rb, { params: { ...p, one_way_ok: true }, facts: policy('AlwaysUpToDate') }).at(-1)).toBe('stop_workload');
+    const back = { ...p, to: 'sqlserver' };
+    const onMi = (f: string, major = 16) => ({ ...policy(f, major), roles: { sqlserver: role('SECONDARY'), mi: role('PRIMARY') } });
+    expect(walk(rb, { params: back, facts: onMi('AlwaysUpToDate') }).at(-1)).toBe('format_mismatch');
+    expect(walk(rb, { params: back, facts: onMi('SQLServer2025') }).at(-1)).toBe('format_mismatch');
+    expect(walk(rb, { params: back, facts: onMi('SQLServer2025', 17) }).at(-1)).toBe('stop_workload');
+    expect(walk(rb, { params: back, facts: onMi('SQLServer2022') }).at(-1)).toBe('stop_workload');
+  });
+
+  it('checks CU13 (16.0.4125), not only the major version', () => {
+    const expectBuild = step(rb, 'build').check!.expect!;
+    expect(evalCel(expectBuild, { rows: [{ major: 16, build: 4115 }] })).toBe(false);
+    expect(evalCel(expectBuild, { rows: [{ major: 16, build: 4125 }] })).toBe(true);
+    expect(evalCel(expectBuild, { rows: [{ major: 17, build: 1000 }] })).toBe(true);
   });
 
   it('fails over only when last_hardened_lsn is equal on both sides and did not move', () => {
@@ -144,9 +182,12 @@ describe('certificate-rotation', () => {
   const base = { link: 'SalesLink', old_cert: 'SalesLinkCert2024', new_cert: 'SalesLinkCert2026', subject: 'SalesLink endpoint SQL01', expiry: '20280131' };
   const cert = (name: string, days: number) => ({ endpoint_cert: { sqlserver: [{ cert_name: name, days_left: days, auth: 'NEGOTIATE, CERTIFICATE', thumbprint: '0xAB' }] } });
 
+  const shared = (replicas: string[]) => ({ shared_endpoint: { sqlserver: replicas.map((r) => ({ ag_name: 'AG_Sales', replica: r })) } });
+  const trust = (...blobs: string[]) => ({ mi: { value: blobs.map((b, i) => ({ name: `t${i}`, properties: { publicBlob: b } })) } });
+
   it('nothing to do when the certificate is far from expiry, unless forced', () => {
     expect(walk(rb, { params: withDefaults(rb, base), facts: cert('SalesLinkCert2024', 200) }).at(-1)).toBe('not_expiring');
-    const forced = walk(rb, { params: withDefaults(rb, { ...base, force: true }), facts: { ...cert('SalesLinkCert2024', 200), new_cert_state: { sqlserver: [] } } });
+    const forced = walk(rb, { params: withDefaults(rb, { ...base, force: true }), facts: { ...cert('SalesLinkCert2024', 200), ...shared([]), new_cert_state: { sqlserver: [] } } });
     expect(forced.at(-1)).toBe('create_cert');
   });
 
@@ -154,20 +195,37 @@ describe('certificate-rotation', () => {
     expect(walk(rb, { params: withDefaults(rb, base), facts: cert('SomethingElse', 3) }).at(-1)).toBe('wrong_old_cert');
   });
 
-  it('does not switch the endpoint before the managed instance trusts the new certificate', () => {
-    const facts = { ...cert('SalesLinkCert2024', 3), new_cert_state: { sqlserver: [{ cert_name: 'SalesLinkCert2026' }] }, public_key: { sqlserver: [{ thumbprint: '0xCD' }] }, mi_trust: { mi: [] } };
+  it('the shared endpoint: refuses while other replicas authenticate it by certificate, unless they trust the new one', () => {
+    const facts = { ...cert('SalesLinkCert2024', 3), ...shared(['SQL02']), new_cert_state: { sqlserver: [] } };
+    expect(walk(rb, { params: withDefaults(rb, base), facts }).at(-1)).toBe('shared_refused');
+    expect(walk(rb, { params: withDefaults(rb, { ...base, replicas_trust_new_cert: true }), facts }).at(-1)).toBe('create_cert');
+    const windows = { ...facts, endpoint_cert: { sqlserver: [{ cert_name: 'SalesLinkCert2024', days_left: 3, auth: 'WINDOWS_NEGOTIATE', thumbprint: '0xAB' }] } };
+    expect(walk(rb, { params: withDefaults(rb, base), facts: windows }).at(-1)).toBe('create_cert');
+    expect(step(rb, 'switch_endpoint_negotiate').confirm!.show!.other_replicas_on_this_endpoint).toBeDefined();
+  });
+
+  it('trust is read from ARM serverTrustCertificates by public key, uploaded through ARM, and re-read before the switch', () => {
+    const facts = { ...cert('SalesLinkCert2024', 3), ...shared([]), new_cert_state: { sqlserver: [{ cert_name: 'SalesLinkCert2026' }] }, public_key: { sqlserver: [{ thumbprint: '0xCD', public_key: '0xCAFE' }] }, mi_trust: trust('0x0102') };
     expect(walk(rb, { params: withDefaults(rb, base), facts }).at(-1)).toBe('upload_trust');
+    expect(step(rb, 'upload_trust').action!.azure).toMatchObject({ operation: 'putTrustCertificate', certificate: { cel: 'params.new_cert' } });
     const req = step(rb, 'switch_endpoint_negotiate').requires!;
-    expect(evalCel(req, { params: withDefaults(rb, base), facts })).toBe(false);
-    expect(evalCel(req, { params: withDefaults(rb, base), facts: { ...facts, mi_trust: { mi: [{ thumbprint: '0xCD' }] } } })).toBe(true);
+    expect(evalCel(req, { params: withDefaults(rb, base), facts: { ...facts, mi_trust_now: trust('0x0102') } })).toBe(false);
+    // The blob compares case-insensitively (SQL Server prints 0xCAFE, ARM may send 0xcafe).
+    expect(evalCel(req, { params: withDefaults(rb, base), facts: { ...facts, mi_trust_now: trust('0xcafe') } })).toBe(true);
   });
 
   it('keeps Windows authentication when the endpoint had it', () => {
-    const facts = { ...cert('SalesLinkCert2024', 3), new_cert_state: { sqlserver: [{}] }, mi_trust: { mi: [{}] } };
-    const path = walk(rb, { params: withDefaults(rb, base), facts });
-    expect(path.at(-1)).toBe('wait_trust');
+    const facts = { ...cert('SalesLinkCert2024', 3) };
     expect(evalCel(step(rb, 'switch_endpoint_negotiate').when!, { facts })).toBe(true);
     expect(evalCel(step(rb, 'switch_endpoint_cert_only').when!, { facts })).toBe(false);
+  });
+
+  it('rollback text names the real endpoint and old certificate', () => {
+    const facts = { ...cert('SalesLinkCert2024', -2), ...shared([]), public_key: { sqlserver: [{ cert_name: 'SalesLinkCert2026', thumbprint: '0xCD' }] } };
+    const show = step(rb, 'switch_endpoint_negotiate').confirm!.show!;
+    const p = withDefaults(rb, base);
+    expect(evalCel(show.rollback!, { params: p, facts })).toBe('ALTER ENDPOINT [Hadr_endpoint] FOR DATABASE_MIRRORING (AUTHENTICATION = WINDOWS NEGOTIATE CERTIFICATE [SalesLinkCert2024])');
+    expect(evalCel(show.old_cert_expired!, { params: p, facts })).toBe(true);
   });
 
   it('resumes at the clean-up when the endpoint already uses the new certificate', () => {
@@ -186,6 +244,9 @@ describe('premature-log-truncation', () => {
     expect(walk(rb, { params: p, facts: viaArm }).at(-1)).toBe('drop_link_mi');
     const viaDmv = { ...present, link_arm: arm(null), seeding: { sqlserver: [{ current_state: 'FAILED', error_code: 1408 }] } };
     expect(walk(rb, { params: p, facts: viaDmv }).at(-1)).toBe('drop_link_mi');
+    // [TS]: "error 1412 in the SQL Server error log on Azure SQL Managed Instance" — the MI's own seeding DMV.
+    const viaMi = { ...present, link_arm: arm(null), seeding: { sqlserver: [] }, seeding_mi: { mi: [{ current_state: 'FAILED', error_code: 1412 }] } };
+    expect(walk(rb, { params: p, facts: viaMi }).at(-1)).toBe('drop_link_mi');
   });
 
   it('refuses a LinkCreationError that is not truncation (41977)', () => {
@@ -195,6 +256,13 @@ describe('premature-log-truncation', () => {
 
   it('nothing to do when the link is gone on both sides', () => {
     expect(walk(rb, { params: p, facts: { dag_present: { sqlserver: [], mi: [] } } }).at(-1)).toBe('no_link');
+  });
+
+  it('stops (manual) while the dropped link\'s database is still on the MI; otherwise asks to prevent the truncation', () => {
+    const afterDrop = { dag_present: { sqlserver: [], mi: [] } };
+    expect(walk(rb, { params: p, facts: { ...afterDrop, mi_leftover: { mi: [{ database_name: 'Sales' }] } } }, 'mi_leftover').at(-1)).toBe('mi_database_left');
+    expect(walk(rb, { params: p, facts: { ...afterDrop, mi_leftover: { mi: [] } } }, 'mi_leftover').at(-1)).toBe('pause_backups');
+    expect(step(rb, 'log_backups').check!.sql).toMatch(/is_copy_only = 0/);
   });
 
   it('drops SQL Server side only after the managed instance side is gone', () => {
@@ -207,8 +275,12 @@ describe('premature-log-truncation', () => {
     const w = step(rb, 'wait_seeding').wait!;
     expect(w.timeout).toBe('6d');
     expect(evalCel(w.until, { rows: [] })).toBe(false);
-    expect(evalCel(w.until, { rows: [{ current_state: 'SEEDING' }] })).toBe(false);
+    expect(evalCel(w.until, { rows: [{ current_state: 'SEEDING', completion_time: null, failure_state: 0, error_code: 0 }] })).toBe(false);
     expect(evalCel(w.until, { rows: [{ current_state: 'COMPLETED' }] })).toBe(true);
+    // The DMV page lists no state values: completion_time and failure_state end the wait too.
+    expect(evalCel(w.until, { rows: [{ current_state: 'DONE', completion_time: new Date(0), failure_state: 0, error_code: 0 }] })).toBe(true);
+    expect(evalCel(w.until, { rows: [{ current_state: 'X', completion_time: null, failure_state: 21, error_code: 0 }] })).toBe(true);
+    expect(evalCel(w.until, { rows: [{ current_state: 'X', completion_time: null, failure_state: 0, error_code: 0 }] })).toBe(false);
     expect(evalCel(w.progress!.value, { rows: [{ transferred_bytes: 5e9, database_bytes: 1e10 }] })).toBe(5e9);
     expect(evalCel(w.progress!.value, { rows: [] })).toBe(0);
   });
@@ -258,8 +330,10 @@ describe('flow-control-tuning', () => {
   it('offers only documented remediations', () => {
     const text = rb.steps.map((s) => s.end?.message ?? '').join('\n');
     expect(text).toMatch(/12310/);
-    expect(text).toMatch(/1800 and 9567/);
-    expect(text).toMatch(/SESSION_TIMEOUT is not a flow-control setting/);
+    // [MON]/[RPO]: 9567 only compresses seeding; 1800 only for mismatched sector sizes [PREP].
+    expect(text).not.toMatch(/9567/);
+    expect(text).toMatch(/1800 only if the log disks of the\s+two sides have different sector sizes/);
+    expect(text).toMatch(/SESSION_TIMEOUT is not a flow-control\s+setting/);
     expect(text).not.toMatch(/packet/i);
   });
 });

@@ -20,6 +20,10 @@ export interface LabFaultOptions extends LabConnectOptions {
   pattern?: string;
   error?: string;
   message?: string;
+  rate?: string;
+  name?: string;
+  certificate?: string;
+  dropMiDatabase?: boolean;
 }
 
 /** The control URL and token: flags, then AGMEDIC_LAB_CONTROL(_TOKEN), then the state file `lab up` wrote. */
@@ -46,6 +50,11 @@ function buildFault(kind: string, instance: string | undefined, opts: LabFaultOp
     return !opts.off;
   };
   if (kind === 'partition') return { kind, on: on() };
+  if (kind === 'recreate-link') return { kind, dropMiDatabase: opts.dropMiDatabase === true };
+  if (kind === 'trust-certificate') {
+    if (opts.name === undefined) throw new AgmedicError('USAGE', 'trust-certificate needs --name NAME (the trust certificate on the managed instance)');
+    return { kind, name: opts.name, on: on(), ...(opts.certificate === undefined ? {} : { certificate: opts.certificate }) };
+  }
   if (instance === undefined) throw new AgmedicError('USAGE', `fault ${kind} needs an instance: sqlserver, mi, SQL01 or mi-lab`);
   switch (kind) {
     case 'drop-connections':
@@ -53,6 +62,11 @@ function buildFault(kind: string, instance: string | undefined, opts: LabFaultOp
       return { kind, instance };
     case 'refuse-connections':
       return { kind, instance, on: on() };
+    case 'workload': {
+      const bytesPerSec = opts.off ? 0 : Number(opts.rate);
+      if (!Number.isFinite(bytesPerSec) || bytesPerSec < 0) throw new AgmedicError('USAGE', 'workload needs --rate BYTES_PER_SECOND (or --off to stop it)');
+      return { kind, instance, bytesPerSec };
+    }
     case 'delay-statements': {
       const ms = Number(opts.ms ?? (opts.off ? 0 : NaN));
       if (!Number.isFinite(ms) || ms < 0) throw new AgmedicError('USAGE', 'delay-statements needs --ms N (or --off)');

@@ -11,6 +11,7 @@ export interface LabUpOptions {
   password?: string;
   speed: string;
   targetsOut?: string;
+  envOut?: string;
   statementLog?: string;
   armRequestLog?: string;
   armOpSeconds?: string;
@@ -58,6 +59,7 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until: Pr
   if (scenarios.length > pairs) throw new AgmedicError('USAGE', `--scenario lists ${scenarios.length} scenarios for ${pairs} pair(s)`);
   const stateFile = resolve(opts.stateFile ?? process.env.AGMEDIC_LAB_STATE ?? defaultLabStateFile());
   const targetsOut = resolve(opts.targetsOut ?? join(dirname(stateFile), 'lab-targets.yaml'));
+  const envOut = resolve(opts.envOut ?? join(dirname(stateFile), 'lab.env'));
   mkdirSync(dirname(stateFile), { recursive: true });
 
   const lab = await startLab({
@@ -76,13 +78,16 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until: Pr
     ...(opts.databaseFormat === undefined ? {} : { databaseFormat: opts.databaseFormat }),
     armOpSeconds,
   });
+  let envText: string | undefined;
   try {
     writeStateFile(stateFile, lab, targetsOut);
-    output.out(opts.json ? JSON.stringify(describe(lab, targetsOut, stateFile)) : render(lab, targetsOut, stateFile, opts.password === undefined));
+    envText = writeEnvFile(envOut, lab, stateFile);
+    output.out(opts.json ? JSON.stringify({ ...describe(lab, targetsOut, stateFile), envFile: envOut }) : render(lab, targetsOut, stateFile, envOut));
     await until;
   } finally {
     await lab.close();
     removeStateFileIfOurs(stateFile);
+    if (envText !== undefined) removeEnvFileIfOurs(envOut, envText);
   }
   if (!opts.json) output.out('agmedic lab: stopped');
   return EXIT.ok;
@@ -101,7 +106,7 @@ function describe(lab: Lab, targets: string, stateFile: string): Record<string, 
   };
 }
 
-function render(lab: Lab, targets: string, stateFile: string, defaultPassword: boolean): string {
+function render(lab: Lab, targets: string, stateFile: string, envFile: string): string {
   const lines = [`agmedic lab: ${lab.pairs.length} pair(s), TLS ${lab.tls}, started in ${Math.round(lab.startupMs)} ms`];
   for (const p of lab.pairs) {
     lines.push(
@@ -114,13 +119,43 @@ function render(lab: Lab, targets: string, stateFile: string, defaultPassword: b
     `  targets file: ${targets}`,
     `  control: ${lab.controlServer!.url} (token in ${stateFile}; \`agmedic lab fault --help\`)`,
     '',
-    'Before agmedic plan/run/diagnose -t <targets file>:',
-    // The default password is public (it is in the docs); a chosen one is not echoed.
-    `  export ${lab.env.password}=${defaultPassword ? lab.password : '<the --password you chose>'}`,
-    `  export ${lab.env.armToken}=${lab.armToken}`,
+    // The password and ARM token go to a 0600 file, not to the terminal (a chosen password is not echoed).
+    'Before agmedic plan/run/diagnose -t <targets file>, in your shell:',
+    `  . ${envFile}`,
+    'Play the DBA: `agmedic lab fault workload sqlserver --off` stops the application; `lab fault --help` lists the rest.',
     'Press Ctrl-C to stop.',
   );
   return lines.join('\n');
+}
+
+/** Shell-quotes a value for a POSIX `export` line. */
+const shq = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
+
+/** Writes `export` lines for the lab's password, ARM token and state file (mode 0600); returns the text. */
+function writeEnvFile(file: string, lab: Lab, stateFile: string): string {
+  const text = [
+    `# written by agmedic lab up (pid ${process.pid}); removed when it stops`,
+    `export ${lab.env.password}=${shq(lab.password)}`,
+    `export ${lab.env.armToken}=${shq(lab.armToken)}`,
+    `export AGMEDIC_LAB_STATE=${shq(stateFile)}`,
+    '',
+  ].join('\n');
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  } catch (cause) {
+    throw new AgmedicError('LAB_CONTROL', `cannot write the lab env file ${file}`, { cause });
+  }
+  return text;
+}
+
+function removeEnvFileIfOurs(file: string, text: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === text) rmSync(file, { force: true });
+  } catch {
+    // already gone: nothing of ours to clean up
+  }
 }
 
 function writeStateFile(file: string, lab: Lab, targets: string): void {

@@ -1,5 +1,6 @@
 import { AgmedicError } from '../../errors.js';
-import { getLinkView } from '../model/link-api.js';
+import { addTrustCertificate, getLinkView, removeTrustCertificate } from '../model/link-api.js';
+import { recreateLink } from '../model/recreate-link.js';
 import type { LabWorld } from '../model/lab-world.js';
 import type { InstanceState, ReplicaRole } from '../model/types.js';
 import type { TdsServer } from '../tds/types.js';
@@ -108,6 +109,27 @@ export function createPairControl(parts: PairParts): LabPairControl {
     partitionLink(on) {
       world.partitionLink(on);
     },
+    setWorkload(ref, bytesPerSec) {
+      world.sync();
+      world.setWorkload(resolve(ref).inst.name, bytesPerSec);
+    },
+    trustCertificate(name, on, certificate) {
+      world.sync();
+      const mi = resolve('mi').inst;
+      if (!on) {
+        if (!removeTrustCertificate(world, mi.name, name)) throw new AgmedicError('LAB_CONTROL', `${mi.name} has no trust certificate named "${name}"`);
+        return;
+      }
+      const sql = resolve('sqlserver').inst;
+      const source = certificate ?? name;
+      const cert = sql.certificates.find((c) => c.name.toLowerCase() === source.toLowerCase());
+      if (!cert) throw new AgmedicError('LAB_CONTROL', `${sql.name} has no certificate named "${source}" whose public key could be uploaded`);
+      addTrustCertificate(world, mi.name, name, cert.publicKey);
+    },
+    recreateLink(dropMiDatabase) {
+      world.sync();
+      recreateLink(world, { dropMiDatabase });
+    },
     apply(fault: LabFault) {
       switch (fault.kind) {
         case 'drop-connections':
@@ -122,6 +144,12 @@ export function createPairControl(parts: PairParts): LabPairControl {
           return control.restartInstance(fault.instance);
         case 'partition':
           return control.partitionLink(fault.on);
+        case 'workload':
+          return control.setWorkload(fault.instance, fault.bytesPerSec);
+        case 'trust-certificate':
+          return control.trustCertificate(fault.name, fault.on, fault.certificate);
+        case 'recreate-link':
+          return control.recreateLink(fault.dropMiDatabase);
         default:
           throw new AgmedicError('LAB_CONTROL', `unknown fault kind ${JSON.stringify((fault as { kind?: unknown }).kind)}`);
       }

@@ -135,8 +135,14 @@ export function parseFaultRequest(text: string): { pair: number; fault: LabFault
   const need = (key: string, type: 'string' | 'number' | 'boolean'): void => {
     if (typeof f[key] !== type) throw new AgmedicError('LAB_CONTROL', `fault ${String(f.kind)} needs ${key} (${type})`);
   };
-  if (f.kind !== 'partition') need('instance', 'string');
-  if (f.kind === 'refuse-connections' || f.kind === 'partition') need('on', 'boolean');
+  if (f.kind !== 'partition' && f.kind !== 'trust-certificate' && f.kind !== 'recreate-link') need('instance', 'string');
+  if (f.kind === 'refuse-connections' || f.kind === 'partition' || f.kind === 'trust-certificate') need('on', 'boolean');
+  if (f.kind === 'workload') need('bytesPerSec', 'number');
+  if (f.kind === 'trust-certificate') {
+    need('name', 'string');
+    if (f.certificate !== undefined) need('certificate', 'string');
+  }
+  if (f.kind === 'recreate-link') need('dropMiDatabase', 'boolean');
   if (f.kind === 'delay-statements') need('ms', 'number');
   if (f.kind === 'fail-next') {
     need('pattern', 'string');

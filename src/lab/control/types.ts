@@ -144,9 +144,28 @@ export type LabFault =
   /** `pattern` is a case-insensitive regular expression over the statement text. */
   | { kind: 'fail-next'; instance: LabInstanceRef; pattern: string; errorNumber: number; message?: string }
   | { kind: 'restart'; instance: LabInstanceRef }
-  | { kind: 'partition'; on: boolean };
+  | { kind: 'partition'; on: boolean }
+  /** The simulated application's log generation on the instance, bytes/s while it is primary (0 = stopped). */
+  | { kind: 'workload'; instance: LabInstanceRef; bytesPerSec: number }
+  /**
+   * What New-/Remove-AzSqlInstanceServerTrustCertificate do to the managed instance: `on` adds trust
+   * certificate `name` holding the public key of SQL Server's certificate `certificate` (default: `name`).
+   */
+  | { kind: 'trust-certificate'; name: string; on: boolean; certificate?: string }
+  /** Re-creates the link after it was dropped on both sides; `dropMiDatabase` removes the old copy on the MI first. */
+  | { kind: 'recreate-link'; dropMiDatabase: boolean };
 
-export const LAB_FAULT_KINDS = ['drop-connections', 'refuse-connections', 'delay-statements', 'fail-next', 'restart', 'partition'] as const;
+export const LAB_FAULT_KINDS = [
+  'drop-connections',
+  'refuse-connections',
+  'delay-statements',
+  'fail-next',
+  'restart',
+  'partition',
+  'workload',
+  'trust-certificate',
+  'recreate-link',
+] as const;
 
 /** State inspection and fault injection for one pair. */
 export interface LabPairControl {
@@ -167,6 +186,12 @@ export interface LabPairControl {
   restartInstance(instance: LabInstanceRef): void;
   /** Cuts (true) or restores (false) the network between the two instances. */
   partitionLink(on: boolean): void;
+  /** Sets the simulated application's log generation on the instance (0 stops it). */
+  setWorkload(instance: LabInstanceRef, bytesPerSec: number): void;
+  /** Adds (on) or removes a server trust certificate of the managed instance. */
+  trustCertificate(name: string, on: boolean, certificate?: string): void;
+  /** Re-creates a link dropped on both sides. */
+  recreateLink(dropMiDatabase: boolean): void;
   /** Applies a {@link LabFault} (what the control server does). */
   apply(fault: LabFault): void;
 }

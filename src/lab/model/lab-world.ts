@@ -81,6 +81,9 @@ export class LabWorld {
   /** Instances from which the DAG was dropped (DROP AVAILABILITY GROUP, or the ARM delete on the MI). */
   readonly droppedOn = new Set<string>();
 
+  /** The last link dropped on both sides: re-creating the link (recreate-link.ts) starts from its settings and log position. */
+  retiredLink: LinkState | null = null;
+
   linkPresentOn(instance: string): boolean {
     return this.link !== null && !this.droppedOn.has(instance);
   }

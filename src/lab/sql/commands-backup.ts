@@ -74,8 +74,9 @@ export const parseBackup: CommandParser = (s) => {
     });
     const seeding = ctx.world.link?.seeding;
     // Trace flag 12381 keeps the log the seeded copy still needs: log backups go on without truncating it [TS].
+    // A COPY_ONLY log backup never truncates the log.
     const keepsLog = globalTraceFlags(ctx.inst).has(12381);
-    if (kind.value === 'LOG' && !keepsLog && seeding?.currentState === 'SEEDING' && ctx.world.link?.databaseName.toLowerCase() === db.name.toLowerCase() && ctx.world.sideOf(ctx.inst.name)?.role === 'PRIMARY') {
+    if (kind.value === 'LOG' && !copyOnly && !keepsLog && seeding?.currentState === 'SEEDING' && ctx.world.link?.databaseName.toLowerCase() === db.name.toLowerCase() && ctx.world.sideOf(ctx.inst.name)?.role === 'PRIMARY') {
       seeding.logBackupDuringSeeding = true;
       ctx.world.event(ctx.inst.name, 'log-backup-during-seeding', `log backup of ${db.name} taken while seeding runs: the log the seeded copy needs is truncated`);
     }

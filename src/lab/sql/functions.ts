@@ -43,6 +43,9 @@ function serverProperty(name: unknown): unknown {
       return inst.productVersion;
     case 'productmajorversion':
       return String(inst.majorVersion);
+    case 'productbuild':
+      // The third part of ProductVersion (16.0.4165.4 → 4165): what a CU13+ (4125) check compares.
+      return inst.productVersion.split('.')[2] ?? null;
     case 'edition':
       return inst.edition;
     case 'engineedition':

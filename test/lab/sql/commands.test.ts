@@ -38,7 +38,7 @@ describe('ALTER / DROP AVAILABILITY GROUP rules', () => {
     expect(getLinkView(l.world, 'mi-lab', 'SalesLink')?.instanceLinkRole).toBe('Primary');
   });
 
-  it('split-brain recovery: tail-log backup, SET ROLE SECONDARY on SQL01, FAILOVER on mi-lab → one primary, LSNs converge', async () => {
+  it('split-brain recovery: tail-log backup, SET ROLE SECONDARY on SQL01 → one primary, LSNs converge; FAILOVER on mi-lab then swaps roles', async () => {
     const l = lab('split-brain');
     const backup = await run(l.sql, "BACKUP LOG [Sales] TO DISK = N'C:\\backup\\Sales_tail.trn' WITH NORECOVERY");
     expect(errorsOf(backup)).toEqual([]);
@@ -46,12 +46,16 @@ describe('ALTER / DROP AVAILABILITY GROUP rules', () => {
     expect(rowsOf(await run(l.sql, "SELECT state_desc FROM sys.databases WHERE name = 'Sales'"))[0]!.state_desc).toBe('RESTORING');
     expect(errorsOf(await run(l.mi, 'ALTER AVAILABILITY GROUP [SalesLink] FAILOVER'))).toEqual([41190]);
     expect(errorsOf(await run(l.sql, 'USE master\nALTER AVAILABILITY GROUP [SalesLink]\nSET (ROLE = SECONDARY)\nGO'))).toEqual([]);
-    expect(errorsOf(await run(l.mi, 'USE master\nALTER AVAILABILITY GROUP [SalesLink] FAILOVER\nGO'))).toEqual([]);
     expect(await role(l.sql)).toBe('SECONDARY');
     expect(await role(l.mi)).toBe('PRIMARY');
+    l.world.setWorkload('mi-lab', 0);
     l.world.advance(30_000);
     expect(await hardened(l.sql)).toBe(await hardened(l.mi));
     expect(rowsOf(await run(l.mi, HEALTH_QUERY))).toEqual([{ 'Link sync health': 'HEALTHY' }]);
+    // [AAG]: the source and target switch roles.
+    expect(errorsOf(await run(l.mi, 'USE master\nALTER AVAILABILITY GROUP [SalesLink] FAILOVER\nGO'))).toEqual([]);
+    expect(await role(l.sql)).toBe('PRIMARY');
+    expect(await role(l.mi)).toBe('SECONDARY');
   });
 
   it('forced failover on the secondary while the primary runs produces split brain', async () => {

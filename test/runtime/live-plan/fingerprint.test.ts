@@ -46,7 +46,7 @@ const route = {
     { step: 'roles', via: 'next' },
     { step: 'link_state', via: 'next' },
     { step: 'not_split', via: 'skip' },
-    { step: 'resume_failover', via: 'skip' },
+    { step: 'resume_resync', via: 'skip' },
     { step: 'divergence', via: 'next' },
     { step: 'branch' },
   ],
@@ -63,7 +63,7 @@ describe('buildFingerprint', () => {
       'facts.roles.sqlserver.size()': 1,
       'facts.divergence.mi.size()': 1,
     });
-    expect(fp.facts.find((f) => f.fact === 'facts.roles.sqlserver[0].role')?.readBy).toEqual(['not_split.when', 'resume_failover.when']);
+    expect(fp.facts.find((f) => f.fact === 'facts.roles.sqlserver[0].role')?.readBy).toEqual(['not_split.when', 'resume_resync.when']);
     // LSNs and commit times move every second in split brain: they are evidence, not route.
     expect(fp.facts.some((f) => /lsn|commit/.test(f.fact))).toBe(false);
     expect(fp.sha256).toMatch(/^[0-9a-f]{64}$/);
