@@ -2,7 +2,9 @@
 // (see README, "Performance"). Every command's module is a chunk of its own, imported only when
 // that command runs (src/cli/program.ts), so `plan`/`validate` never load a driver.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -24,6 +26,7 @@ rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: {
     cli: 'src/cli/main.ts',
+    'tools/write-known-good': 'scripts/write-known-good.ts',
     // Benchmarks run the same bundled code the CLI ships, never the TypeScript sources.
     ...Object.fromEntries(
       readdirSync('bench')
@@ -49,6 +52,11 @@ await build({
   minify: !process.env.AGMEDIC_NO_MINIFY,
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __AGMEDIC_VERSION__: JSON.stringify(version) },
+  define: { __AGMEDIC_VERSION__: JSON.stringify(version), __AGMEDIC_KNOWN_GOOD__: JSON.stringify('known-good') },
   logLevel: 'warning',
 });
+
+// The shipped runbooks as checked by this very bundle: plan/graph/validate of an unchanged shipped
+// runbook read the entry instead of loading the parsers, zod and the compiler (src/cli/known-good.ts).
+const written = spawnSync(process.execPath, [join(outdir, 'tools', 'write-known-good.js'), 'runbooks', join(outdir, 'known-good')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (written.status !== 0) throw new Error('writing the known-good entries failed');

@@ -5,9 +5,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { AgmedicError, type SourceFile } from '../errors.js';
-import { ID_PATTERN } from './schema.js';
+import { ID_PATTERN } from './patterns.js';
 import { didYouMean } from './suggest.js';
 
 const RUNBOOK_FILE = /\.ya?ml$/i;
@@ -79,7 +79,8 @@ export function listRunbooks(runbooksDir: string): Array<{ name: string; title: 
     const file = join(runbooksDir, f);
     let title = '(untitled)';
     try {
-      const data = parse(readFileSync(file, 'utf8'), { maxAliasCount: 100 }) as { metadata?: { title?: unknown } } | null;
+      // js-yaml, not yaml: listing needs no positions, and js-yaml loads in a fraction of the time.
+      const data = load(readFileSync(file, 'utf8'), { schema: CORE_SCHEMA }) as { metadata?: { title?: unknown } } | null;
       if (typeof data?.metadata?.title === 'string') title = data.metadata.title;
     } catch {
       title = '(unreadable: run agmedic validate on it)';
