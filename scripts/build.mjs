@@ -3,8 +3,8 @@
 // that command runs (src/cli/program.ts), so `plan`/`validate` never load a driver.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
@@ -23,7 +23,7 @@ const lazyIdentityInTedious = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: {
     cli: 'src/cli/main.ts',
     'tools/write-known-good': 'scripts/write-known-good.ts',
@@ -54,9 +54,24 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   define: { __AGMEDIC_VERSION__: JSON.stringify(version), __AGMEDIC_KNOWN_GOOD__: JSON.stringify('known-good') },
   logLevel: 'warning',
+  metafile: true,
 });
 
 // The shipped runbooks as checked by this very bundle: plan/graph/validate of an unchanged shipped
 // runbook read the entry instead of loading the parsers, zod and the compiler (src/cli/known-good.ts).
 const written = spawnSync(process.execPath, [join(outdir, 'tools', 'write-known-good.js'), 'runbooks', join(outdir, 'known-good')], { stdio: ['ignore', 'ignore', 'inherit'] });
 if (written.status !== 0) throw new Error('writing the known-good entries failed');
+
+// Which npm packages each output file bundles: test/cli/lazy-loading.test.ts maps the chunks a
+// command loads back to packages (a bundled driver has no node_modules path left to trace).
+const contents = {};
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  if (file.endsWith('.map')) continue;
+  const packages = new Set();
+  for (const input of Object.keys(output.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) packages.add(m[1]);
+  }
+  contents[relative(resolve(outdir), resolve(file)).replaceAll('\\', '/')] = [...packages].sort();
+}
+writeFileSync(join(outdir, 'bundle-contents.json'), JSON.stringify(contents, null, 1));
