@@ -5,6 +5,7 @@
  * choice preselected. Every prompt honours the run's AbortSignal (Ctrl-C).
  */
 import inquirer from 'inquirer';
+import { humanize } from '../compile/human-units.js';
 import { AgmedicError } from '../errors.js';
 import type { ConfirmAnswer, ConfirmRequest, DecideAnswer, DecideRequest, EvidenceItem, Prompter } from '../ports/prompter.js';
 import { Secret } from '../ports/secret.js';
@@ -38,11 +39,11 @@ function formatEvidence(items: readonly EvidenceItem[]): string[] {
     if (Array.isArray(item.value)) {
       if (item.value.length === 0) lines.push(`    ${item.label}: (no rows)`);
       item.value.slice(0, 10).forEach((row, i) => {
-        const cells = row && typeof row === 'object' ? Object.entries(row as Record<string, unknown>).map(([k, v]) => `${k}=${show(v)}`).join(', ') : show(row);
+        const cells = row && typeof row === 'object' ? Object.entries(row as Record<string, unknown>).map(([k, v]) => `${k}=${humanize(k, v) ?? show(v)}`).join(', ') : show(row);
         lines.push(`    ${item.label}[${i}]: ${cells}`);
       });
       if (item.value.length > 10) lines.push(`    … ${item.value.length - 10} more rows`);
-    } else lines.push(`    ${item.label}: ${show(item.value)}`);
+    } else lines.push(`    ${item.label}: ${humanize(item.label, item.value) ?? show(item.value)}`);
   }
   return lines;
 }
@@ -65,11 +66,26 @@ export function describeConfirm(req: ConfirmRequest): string {
     lines.push(`  azure call: ${req.azure.operation} on link ${req.azure.link}`);
     if (req.azure.body !== undefined) lines.push(`  body: ${show(req.azure.body)}`);
   }
-  if (req.evidence.length) lines.push('  evidence:', ...formatEvidence(req.evidence));
-  if (req.message) lines.push(`  ${req.message}`);
+  if (req.evidence.length) {
+    const read = req.evidenceRead ? ` (read just now, ${req.evidenceRead.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}, on ${req.evidenceRead.on.join(', ')})` : '';
+    lines.push(`  evidence${read}:`, ...formatEvidence(req.evidence));
+  }
+  if (req.evidenceChanged?.length) {
+    lines.push(`  !! changed since the run chose this step: ${req.evidenceChanged.join(', ')} — read the evidence above again before you answer`);
+  }
+  // The message is the question itself (below); printed here too it read twice.
   if (req.retryReason) lines.push(`  (${req.retryReason})`);
   return `${lines.join('\n')}\n`;
 }
+
+/** Abort cannot be undone, so it is confirmed; "no" pauses instead (the run stays resumable). */
+const ABORT_IS_FINAL = {
+  type: 'confirm' as const,
+  name: 'reallyAbort',
+  when: (a: { choice?: unknown }) => a.choice === 'abort',
+  message: 'Abort is final: this run can never be resumed. Abort? (No pauses it instead, resumable)',
+  default: false,
+};
 
 function cancelled(err: unknown, signal: AbortSignal): never {
   const name = (err as { name?: string } | undefined)?.name;
@@ -102,19 +118,22 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
       output.write(describeConfirm(req));
       try {
         const typed = req.typeToConfirm;
-        // One session for both questions: the typed name is asked only after "run it".
-        const answers = await module(signal)<{ choice: 'run' | 'skip' | 'abort'; typed?: string }>([
+        // One session for all questions: the typed name is asked only after "run it", the
+        // final-abort warning only after "abort".
+        const answers = await module(signal)<{ choice: 'run' | 'skip' | 'abort' | 'pause'; typed?: string; reallyAbort?: boolean }>([
           {
             type: 'select',
             name: 'choice',
-            message: req.message ?? `${req.impact === 'destructive' ? 'Run this DESTRUCTIVE step' : 'Run this step'}?`,
+            message: req.message ?? `${req.impact === 'destructive' ? 'Run this DESTRUCTIVE step' : 'Run this change'}?`,
             choices: [
-              { name: 'skip this step', value: 'skip' },
+              { name: 'skip this step (the run then ends, or goes where the runbook says, without this change)', value: 'skip' },
               { name: 'run it', value: 'run' },
-              { name: 'abort the run', value: 'abort' },
+              { name: 'pause (stop here; agmedic resume continues at this question)', value: 'pause' },
+              { name: 'abort the run (final: it cannot be resumed)', value: 'abort' },
             ],
             default: 'skip',
           },
+          ABORT_IS_FINAL,
           {
             type: 'input',
             name: 'typed',
@@ -123,6 +142,7 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
             validate: (v: string) => v === '' || v === typed?.expected || `That is not "${typed?.expected ?? ''}". Type it exactly, or leave empty to skip.`,
           },
         ]);
+        if (answers.choice === 'abort' && !answers.reallyAbort) return { answer: 'pause' };
         if (answers.choice !== 'run' || !typed) return { answer: answers.choice };
         return answers.typed === '' || answers.typed === undefined ? { answer: 'skip' } : { answer: 'run', typed: answers.typed };
       } catch (err) {
@@ -133,19 +153,22 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
     async decide(req: DecideRequest, signal: AbortSignal): Promise<DecideAnswer> {
       if (req.evidence.length) output.write(`\n${req.title}\n${formatEvidence(req.evidence).join('\n')}\n`);
       try {
-        const { choice } = await module(signal)<{ choice: number }>([
+        const { choice, reallyAbort } = await module(signal)<{ choice: number | 'abort' | 'pause'; reallyAbort?: boolean }>([
           {
             type: 'select',
             name: 'choice',
             message: req.prompt,
             choices: [
               ...req.choices.map((c) => ({ name: `${c.label}${c.index === req.policyChoice ? ' (suggested)' : ''}`, value: c.index })),
-              { name: 'abort the run', value: -1 },
+              { name: 'pause (stop here; agmedic resume continues at this question)', value: 'pause' },
+              { name: 'abort the run (final: it cannot be resumed)', value: 'abort' },
             ],
             ...(req.policyChoice === undefined ? {} : { default: req.policyChoice }),
           },
+          ABORT_IS_FINAL,
         ]);
-        return choice < 0 ? { answer: 'abort' } : { answer: 'choose', index: choice };
+        if (choice === 'pause' || (choice === 'abort' && !reallyAbort)) return { answer: 'pause' };
+        return choice === 'abort' ? { answer: 'abort' } : { answer: 'choose', index: choice };
       } catch (err) {
         return cancelled(err, signal);
       }

@@ -31,6 +31,8 @@ export const EXIT = {
   approvalWrongRunbook: 13,
   approvalWrongTarget: 14,
   approvalParamConstraint: 15,
+  /** The approval's id is on the revocation list. */
+  approvalRevoked: 16,
   /** A bug in agmedic. */
   internal: 70,
 } as const;
@@ -71,6 +73,7 @@ const byCode: Partial<Record<ErrorCode, ExitCode>> = {
   APPROVAL_WRONG_RUNBOOK: EXIT.approvalWrongRunbook,
   APPROVAL_WRONG_TARGET: EXIT.approvalWrongTarget,
   APPROVAL_PARAM_CONSTRAINT: EXIT.approvalParamConstraint,
+  APPROVAL_REVOKED: EXIT.approvalRevoked,
   INTERNAL: EXIT.internal,
 };
 

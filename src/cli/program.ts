@@ -28,7 +28,7 @@ Examples:
 
 Exit codes: 0 ok · 1 invalid input · 2 usage · 3 not found · 4 refused · 5 run failed ·
 6 aborted · 7 target unreachable · 8 audit broken · 9 diagnose found something critical ·
-10–15 approval refused · 70 internal error.
+10–15 approval refused · 16 approval revoked · 70 internal error.
 Colour: on a TTY unless NO_COLOR is set.`;
 
 export function createProgram(output: Output, setExit: (code: number) => void): Command {
@@ -80,6 +80,14 @@ export function createProgram(output: Output, setExit: (code: number) => void): 
     .action(act(async (runbook, opts) => (await import('./commands/plan.js')).planCommand(runbook, opts, output)));
 
   program
+    .command('describe')
+    .description("print a runbook's description, caveats (notes), parameters and a summary of its steps")
+    .argument('<runbook>', 'a runbook file or the name of a shipped runbook')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExample:\n  $ agmedic describe premature-log-truncation')
+    .action(act(async (runbook, opts) => (await import('./commands/describe.js')).describeCommand(runbook, opts, output)));
+
+  program
     .command('graph')
     .description('print the compiled statechart')
     .argument('<runbook>', 'a runbook file or the name of a shipped runbook')
@@ -114,7 +122,7 @@ export function createProgram(output: Output, setExit: (code: number) => void): 
     .option('-t, --targets-file <file>', 'allow the servers this targets file names for the runbook\'s roles')
     .option('--expires <when>', 'a duration from now (24h, 7d) or an ISO time', '24h')
     .option('--out <file>', 'write the approval here (default: print it)')
-    .option('--check <approval>', 'instead of signing: does this approval cover a run with these -p and targets? (exit 0 or 10–15)')
+    .option('--check <approval>', 'instead of signing: does this approval cover a run with these -p and targets? (exit 0, 10–15 or 16 revoked)')
     .option('--trusted-keys <dir>', 'with --check: folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
     .option('--at <time>', 'with --check: judge as of this ISO time instead of now')
     .option('--json', 'machine-readable output')
@@ -129,9 +137,18 @@ Examples:
   $ agmedic approve split-brain-recovery --check nightly.approval.json -p link=SalesLink -p keep=managedInstance -t targets.yaml
 
 Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 12 expired · 13 other runbook or runbook changed ·
-14 target not allowed · 15 parameter outside its constraint.`,
+14 target not allowed · 15 parameter outside its constraint · 16 revoked.`,
     )
     .action(act(async (runbook, opts) => (await import('./commands/approve.js')).approveCommand(runbook, opts, output)));
+
+  program
+    .command('approvals')
+    .description('the approvals in a folder: scope (runbook, targets, parameters), approver, expiry, and whether each is honoured now')
+    .argument('[dir]', 'folder of *.json approvals (default: the current folder)')
+    .option('--trusted-keys <dir>', 'folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ agmedic approvals /etc/agmedic/approvals\n  $ echo 3f9c2a7b1d0e4c55 >> ~/.agmedic/revoked-approvals   # withdraw one (exit 16 from then on)')
+    .action(act(async (dir, opts) => (await import('./commands/approvals.js')).approvalsCommand(dir, opts, output)));
 
   const audit = program.command('audit').description('the hash-chained action log: show runs, verify the chain');
   audit
@@ -139,8 +156,13 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .description('list the runs, or show one run as a timeline')
     .argument('[run-id]', 'a run id (or a unique prefix of one)')
     .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
+    .option('--runbook <name>', 'only runs of this runbook')
+    .option('--since <when>', 'only runs started since: a duration back from now (2h, 7d) or an ISO time')
+    .option('--outcome <outcome>', 'only runs that ended so: fixed, failed, aborted, refused, interrupted, running, …')
+    .option('--target <name>', 'only runs against this target (role name, substring)')
+    .option('--state-dir <dir>', 'where run journals live, for the status of unfinished runs (default $AGMEDIC_HOME)')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  $ agmedic audit show\n  $ agmedic audit show 7f3c --json')
+    .addHelpText('after', '\nExamples:\n  $ agmedic audit show\n  $ agmedic audit show --since 7d --outcome failed\n  $ agmedic audit show 7f3c --json')
     .action(act(async (runId, opts) => (await import('./commands/audit.js')).auditShowCommand(runId, opts, output)));
   audit
     .command('verify')
@@ -150,6 +172,27 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExample:\n  $ agmedic audit verify --audit /var/log/agmedic/audit.jsonl --head 4fa036aef3e5…')
     .action(act(async (opts) => (await import('./commands/audit.js')).auditVerifyCommand(opts, output)));
+
+  program
+    .command('report')
+    .description('the post-incident report of a run, from the audit log and its journal: header, route on the statechart, what changed, timeline')
+    .argument('<run-id>', 'a run id (or a unique prefix of one)')
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'md']).default('html'))
+    .option('--out <file>', 'write the report here (default: print it)')
+    .option('--audit <file>', 'the audit log (default: the run\'s own, else $AGMEDIC_HOME/audit.jsonl)')
+    .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME)')
+    .option('--time-zone <zone>', 'IANA zone for local times (default: this machine\'s)')
+    .addHelpText('after', '\nExamples:\n  $ agmedic report 20250314-031502-9f3a --out incident-4711.html\n  $ agmedic report 2025031 --format md > change-ticket.md')
+    .action(act(async (runId, opts) => (await import('./commands/report.js')).reportCommand(runId, opts, output)));
+
+  program
+    .command('runs')
+    .description('the runs in $AGMEDIC_HOME/runs that can be resumed (--all: every run) with their status')
+    .option('--all', 'every run, finished ones too')
+    .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME)')
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  $ agmedic runs\n  $ agmedic runs --all --json')
+    .action(act(async (opts) => (await import('./commands/runs.js')).runsCommand(opts, output)));
 
   program
     .command('run')
@@ -163,6 +206,7 @@ Exit codes (--check): 0 covered · 10 missing · 11 altered or untrusted key · 
     .option('--trusted-keys <dir>', 'folder of trusted *.pub keys (default $AGMEDIC_HOME/trusted-keys)')
     .option('--audit <file>', 'the audit log (default $AGMEDIC_HOME/audit.jsonl, i.e. ~/.agmedic/audit.jsonl)')
     .option('--state-dir <dir>', 'where run journals live (default $AGMEDIC_HOME, i.e. ~/.agmedic; runs in <dir>/runs/RUN_ID)')
+    .option('--notify <url>', 'post the start, each prompt waiting for an operator, each change and the end to this webhook (Slack, Teams; repeatable; also notify: in $AGMEDIC_HOME/config.yaml)', collect, [])
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -173,7 +217,7 @@ Examples:
   $ agmedic run plan.json -t targets.yaml     # a live plan: refused (exit 4) if the state it relied on changed
 
 Exit codes: 0 fixed or nothing to do · 4 refused (no terminal, lock held, runbook refused, stale plan, runbook changed since the plan) · 5 failed ·
-6 aborted or interrupted (Ctrl-C; agmedic resume RUN_ID) · 7 target unreachable · 10–15 approval refused.`,
+6 aborted or interrupted (Ctrl-C; agmedic resume RUN_ID) · 7 target unreachable · 10–15 approval refused · 16 approval revoked.`,
     )
     .action(act(async (runbook, opts) => (await import('./commands/run.js')).runCommand(runbook, opts, output)));
 

@@ -51,6 +51,7 @@ export function celFieldsOf(step: Step, i: number): CelField[] {
   if (step.check) {
     query(step.check, 'check', `${id}:run`);
     if (step.check.expect) add([...base, 'check', 'expect'], step.check.expect, 'query', `${id}:run`, 'bool');
+    for (const [k, expr] of Object.entries(step.check.show ?? {})) add([...base, 'check', 'show', k], expr, 'query', `${id}:run`);
   }
   if (step.action) {
     query(step.action, 'action', `${id}:execute`);

@@ -111,14 +111,15 @@ export function buildMachine(runbook: Runbook, report: Report): BuiltMachine {
       phases.push('run');
       const retryT = canRetry ? [t(leafId('retry'), 'retry', [...base, 'retry'], { guard: canRetry })] : [];
       const onDone: TransitionData[] = step.check.expect
-        ? [{ ...succ, guard: cel(step.check.expect, id, 'expect'), actions: [record('check')] }, ...retryT.map((x) => ({ ...x, actions: [record('check')] })), { ...fail([...base, 'check', 'expect']), actions: [record('check')] }]
+        ? [{ ...succ, guard: cel(step.check.expect, id, 'expect'), actions: [record('check')], meta: { ...succ.meta!, verifies: true } }, ...retryT.map((x) => ({ ...x, actions: [record('check')] })), { ...fail([...base, 'check', 'expect']), actions: [record('check')] }]
         : [{ ...succ, actions: [record('check')] }];
       const onError = [...retryT, fail([...base, 'check'])];
       leaf('run', { invoke: { id: leafId('run'), src: 'runQuery', input: query('check', step.check), onDone, onError }, ...timeoutOf(onError) });
       if (retry) leaf('retry', { after: { [retryDelay!]: [t(leafId('gate'), 'retry', [...base, 'retry'])] } });
     } else if (step.action) {
-      const destructive = step.impact === 'destructive';
-      const hasConfirm = destructive || step.confirm !== undefined;
+      // Every change is asked for in guided mode (y/N; the typed name when destructive); unattended,
+      // the approval's policy answers. So every action has a confirm phase.
+      const hasConfirm = true;
       const hasRecheck = (step.recheck?.length ?? 0) > 0 || step.requires !== undefined;
       const firstAfterConfirm = hasRecheck ? 'recheck' : 'execute';
       if (hasConfirm) {
@@ -127,7 +128,11 @@ export function buildMachine(runbook: Runbook, report: Report): BuiltMachine {
         leaf('confirm', {
           on: {
             CONFIRM: [t(leafId(firstAfterConfirm), 'confirm', [...base, 'confirm'], typed !== undefined ? { guard: { type: 'confirmed', params: { step: id, typeToConfirm: typed } } } : {})],
-            SKIP: [{ ...succ, meta: { edge: 'decline', path: [...base, 'confirm'] } }],
+            // A declined change never runs on silently into steps that assume it happened: it goes
+            // where `onSkip` says, or ends the run naming the skipped step.
+            SKIP: [step.onSkip !== undefined
+              ? t(ref(step.onSkip, [...base, 'onSkip']), 'decline', [...base, 'onSkip'])
+              : t(`${id}:skipped`, 'decline', [...base, 'confirm'])],
           },
           meta: { phase: 'confirm', impact: step.impact, confirm: step.confirm ?? { evidence: [] } } as never,
         });
@@ -163,7 +168,7 @@ export function buildMachine(runbook: Runbook, report: Report): BuiltMachine {
             id: leafId('verify'),
             src: 'runQuery',
             input: query('verify', step.verify),
-            onDone: [{ ...succ, guard: cel(step.verify.expect, id, 'verify.expect'), actions: [record('verify')] }, ...retryT.map((x) => ({ ...x, actions: [countRun, record('verify')] })), { ...fail([...base, 'verify', 'expect']), actions: [record('verify')] }],
+            onDone: [{ ...succ, guard: cel(step.verify.expect, id, 'verify.expect'), actions: [record('verify')], meta: { ...succ.meta!, verifies: true } }, ...retryT.map((x) => ({ ...x, actions: [countRun, record('verify')] })), { ...fail([...base, 'verify', 'expect']), actions: [record('verify')] }],
             onError,
           },
           ...timeoutOf(onError),
@@ -181,7 +186,7 @@ export function buildMachine(runbook: Runbook, report: Report): BuiltMachine {
           id: leafId('poll'),
           src: 'runQuery',
           input: query('poll', w, w.progress ? { progress: w.progress } : {}),
-          onDone: [{ ...succ, guard: cel(w.until, id, 'until'), actions: [record('poll')] }, t(leafId('sleep'), 'poll', [...base, 'wait', 'until'], { actions: [record('poll')] })],
+          onDone: [{ ...succ, guard: cel(w.until, id, 'until'), actions: [record('poll')], meta: { ...succ.meta!, verifies: true } }, t(leafId('sleep'), 'poll', [...base, 'wait', 'until'], { actions: [record('poll')] })],
           onError,
         },
         ...timeoutOf(onError),
@@ -217,6 +222,14 @@ export function buildMachine(runbook: Runbook, report: Report): BuiltMachine {
         always: [t(leafId(retry ? 'gate' : first), 'phase', undefined, { guard: cel(step.when, id, 'when') }), { ...succ, meta: { edge: 'skip', path: [...base, 'when'] } }],
         meta: { ...meta, phase: 'when', kind },
       }]);
+    }
+    if (step.action && step.onSkip === undefined) {
+      states[`${id}:skipped`] = {
+        id: `${id}:skipped`,
+        type: 'final',
+        output: { outcome: 'manual', message: `step "${id}" (${step.title}) was skipped at its confirmation, so nothing after it was attempted; the change it makes is still to be done`, step: id },
+        meta: { ...meta, phase: 'skipped', kind: 'action', outcome: 'manual' },
+      };
     }
     const all = [...front, ...children];
     states[id] = {

@@ -73,7 +73,8 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
     if (s.when) p.when = s.when;
     if (s.check) p.queries.push(planQuery('check', s.check, values, s.check.expect));
     if (s.action) {
-      if (s.impact === 'destructive' || s.confirm) {
+      {
+        // Every change is asked for (guided) or answered by the approval's policy (unattended).
         const c = s.confirm;
         p.confirm = { evidence: c?.evidence ?? [] };
         if (c?.message !== undefined) p.confirm.message = c.message;
@@ -101,7 +102,7 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
     if (s.decide) s.decide.choices.forEach((c) => b.push({ on: 'choice', label: c.label, ...(c.when ? { condition: c.when } : {}), goto: c.next }));
     else if (!s.end) {
       b.push({ on: 'next', goto: succ });
-      if (p.confirm) b.push({ on: 'confirm-skip', goto: succ });
+      if (p.confirm) b.push({ on: 'confirm-skip', goto: s.onSkip ?? `${s.id}:skipped` });
       if (s.wait) b.push({ on: 'timeout', goto: fail });
       if (p.retry) b.push({ on: 'retry-exhausted', goto: fail });
       b.push({ on: 'onFail', goto: fail });
@@ -113,6 +114,9 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
   for (const e of compiled.graph.edges) reachable.add(e.to);
   const outcomes: PlanOutcome[] = steps.filter((s) => s.end).map((s) => ({ outcome: s.end!.outcome, step: s.id, message: s.end!.message }));
   for (const n of compiled.graph.nodes) {
+    if (n.final && n.phase === 'skipped' && n.step !== undefined) {
+      outcomes.push({ outcome: n.outcome ?? 'manual', step: n.id, message: compiled.machine.states[n.id]?.output?.message ?? '' });
+    }
     if (n.final && n.step === undefined && n.outcome && (reachable.has(n.id) || n.id === '@aborted')) {
       const message = compiled.machine.states[n.id]?.output?.message ?? '';
       outcomes.push({ outcome: n.outcome, message });
@@ -123,10 +127,38 @@ export function buildPlan(runbook: Runbook, compiled: CompileResult, values: Rec
   for (const name of Object.keys(runbook.parameters)) if (Object.prototype.hasOwnProperty.call(values, name)) parameters[name] = values[name]!;
   return {
     planVersion: 1,
-    runbook: { name: runbook.metadata.name, title: runbook.metadata.title, sha256: meta.sha256 },
+    runbook: {
+      name: runbook.metadata.name,
+      title: runbook.metadata.title,
+      sha256: meta.sha256,
+      ...(runbook.metadata.description !== undefined ? { description: runbook.metadata.description } : {}),
+      ...(runbook.metadata.notes.length ? { notes: [...runbook.metadata.notes] } : {}),
+    },
+    summary: summarizeSteps(runbook),
     parameters,
     targets: [...runbook.targets],
     steps: steps_,
     outcomes,
   };
+}
+
+const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * One line a DBA reads before running: `5 checks, 3 changes (2 destructive), 1 manual step, 2 waits`.
+ * A decide step is the operator's call (a manual step); verify queries are part of their change.
+ *
+ * @example
+ * summarizeSteps(runbook) // '4 checks, 2 changes (2 destructive), 1 manual step, 1 wait, 5 ends'
+ */
+export function summarizeSteps(runbook: Runbook): string {
+  const n = (pred: (s: Runbook['steps'][number]) => boolean) => runbook.steps.filter(pred).length;
+  const changes = n((s) => s.action !== undefined);
+  const destructive = n((s) => s.action !== undefined && s.impact === 'destructive');
+  const parts = [count(n((s) => s.check !== undefined), 'check'), `${count(changes, 'change')}${destructive ? ` (${destructive} destructive)` : ''}`];
+  const manual = n((s) => s.decide !== undefined);
+  if (manual) parts.push(count(manual, 'manual step'));
+  const waits = n((s) => s.wait !== undefined);
+  if (waits) parts.push(count(waits, 'wait'));
+  return parts.join(', ');
 }

@@ -10,6 +10,7 @@ import { analyzeCel } from './analyze-cel.js';
 import { findNoEnd, findUnboundedCycles, findUnreachable, type Report } from './analyze-graph.js';
 import { buildMachine } from './build-machine.js';
 import { deriveGraph } from './derive-graph.js';
+import { reportUnearnedFixed } from './earned-outcomes.js';
 import { dominance, splitGraph } from './dominators.js';
 import { proveSafety, safetyDiagnostics } from './safety-proof.js';
 import type { CompileOptions, CompileResult } from './types.js';
@@ -57,6 +58,7 @@ export function compileRunbook(runbook: Runbook, opts: CompileOptions = {}): Com
   findUnboundedCycles(graph, report);
   findNoEnd(graph, dom, report);
   analyzeCel(runbook, dom, report);
+  reportUnearnedFixed(graph, report);
   const safety = proveSafety(graph, dom);
   diagnostics.push(...safetyDiagnostics(safety, graph, opts));
   return { machine: built.machine, graph, delays: built.delays, diagnostics, safety };

@@ -87,6 +87,7 @@ export function deriveGraph(machine: MachineConfigData): StepGraph {
           const edge: GraphEdge = { from: leaf.node.id, to: to.node.id, event, kind, bounded: counted || timedLoop };
           if (tr.guard) edge.guard = tr.guard.type;
           if (tr.meta?.path) edge.path = tr.meta.path;
+          if (tr.meta?.verifies) edge.verifies = true;
           edges.push(edge);
         }
       };

@@ -19,6 +19,7 @@ export { celEnvironmentFor, checkCel, evaluateCel, evaluatePreparedCel, parseCel
 export { celFieldsOf } from './analyze-cel.js';
 export { parseDuration } from './durations.js';
 export { resolveParameters } from './resolve-parameters.js';
-export { buildPlan } from './build-plan.js';
-export { renderPlan, renderGraph } from './render-plan.js';
+export { buildPlan, summarizeSteps } from './build-plan.js';
+export { findUnearnedFixed, type UnearnedRoute } from './earned-outcomes.js';
+export { renderPlan, renderPlanHeader, renderGraph } from './render-plan.js';
 export type * from './types.js';

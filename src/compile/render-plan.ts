@@ -76,6 +76,26 @@ function planMermaid(plan: Plan): string {
   return lines.join('\n');
 }
 
+/** Description, the caveats a DBA must read (metadata.notes) and the one-line summary. */
+function planHeader(plan: Pick<Plan, 'runbook' | 'summary'>, paint: ReturnType<typeof painter>): string[] {
+  const out: string[] = [];
+  if (plan.runbook.description) out.push(...plan.runbook.description.trim().split('\n').map((l) => `  ${l}`));
+  for (const note of plan.runbook.notes ?? []) out.push(paint.yellow(`  NOTE: ${note}`));
+  if (plan.summary) out.push(`steps: ${plan.summary}`);
+  return out;
+}
+
+/**
+ * The header of a plan, also printed at the top of a guided run.
+ *
+ * @example
+ * renderPlanHeader(plan, { color: false }) // 'Plan for …\n  NOTE: …\nsteps: 5 checks, …'
+ */
+export function renderPlanHeader(plan: Pick<Plan, 'runbook' | 'summary'>, opts: { color: boolean }): string {
+  const paint = painter(opts.color);
+  return [paint.bold(`${plan.runbook.name}: ${plan.runbook.title}`), ...planHeader(plan, paint)].join('\n');
+}
+
 /**
  * Renders a plan. JSON is 2-space indented with keys in a fixed order (the order `buildPlan`
  * writes them), so a saved plan diffs cleanly.
@@ -91,6 +111,7 @@ export function renderPlan(plan: Plan, format: 'text' | 'json' | 'mermaid', opts
   const params = Object.entries(plan.parameters).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`);
   const out = [
     paint.bold(`Plan for ${plan.runbook.name}: ${plan.runbook.title}`),
+    ...planHeader(plan, paint),
     `runbook sha256 ${plan.runbook.sha256}`,
     `targets: ${plan.targets.join(', ')}`,
     ...(params.length ? ['parameters:', ...params] : []),

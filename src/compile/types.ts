@@ -26,6 +26,8 @@ export interface TransitionMeta {
   edge: EdgeKind;
   /** The runbook field that caused this transition, e.g. `['steps', 3, 'onFail']`. */
   path?: NodePath;
+  /** Taken only when a fresh read proved a condition (check expect, verify expect, wait until). */
+  verifies?: boolean;
 }
 
 export interface TransitionData {
@@ -69,7 +71,7 @@ export interface MachineConfigData extends StateNodeData {
 
 export type NodePhase =
   | 'when' | 'gate' | 'run' | 'retry' | 'confirm' | 'recheck' | 'execute' | 'verify'
-  | 'poll' | 'sleep' | 'choose' | 'end' | 'enter' | 'outcome';
+  | 'poll' | 'sleep' | 'choose' | 'end' | 'enter' | 'outcome' | 'skipped';
 
 export type EdgeKind =
   | 'next' | 'skip' | 'onFail' | 'fail' | 'retry' | 'poll' | 'timeout' | 'choice'
@@ -97,6 +99,8 @@ export interface GraphEdge {
   bounded: boolean;
   guard?: string;
   path?: NodePath;
+  /** Taken only after a fresh read proved its condition (see TransitionMeta.verifies). */
+  verifies?: boolean;
 }
 
 /** Every machine state that matters (the leaves) and every transition between them. */
@@ -182,7 +186,9 @@ export interface PlanOutcome {
 
 export interface Plan {
   planVersion: 1;
-  runbook: { name: string; title: string; sha256: string };
+  runbook: { name: string; title: string; sha256: string; description?: string; notes?: string[] };
+  /** What the run does, counted: `5 checks, 3 changes (2 destructive), 1 manual step, 2 waits`. */
+  summary: string;
   parameters: Record<string, ParamValue>;
   targets: string[];
   steps: PlanStep[];

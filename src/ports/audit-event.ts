@@ -22,7 +22,9 @@ export type AuditEvent =
   | SkipEvent
   | AbortEvent
   | InDoubtEvent
-  | RunEndEvent;
+  | RunEndEvent
+  | RefusedEvent
+  | NotifyFailedEvent;
 
 export type AuditEventType = AuditEvent['type'];
 
@@ -41,8 +43,19 @@ export interface RunStartEvent extends EventBase {
   host: string;
   /** Names and servers only: credentials never belong here. */
   targets: Array<{ name: string; server: string }>;
-  /** Which signed approval allowed an unattended run. */
-  approval?: { keyId: string; approver: string; expiresAt: string };
+  /**
+   * Which signed approval allowed an unattended run, and beside it who actually started the
+   * process: the OS account and the service identity (scheduler, CI job) it ran under.
+   */
+  approval?: {
+    keyId: string;
+    approver: string;
+    expiresAt: string;
+    /** Short id of the approval (sha256 of its signature); what a revocation list names. */
+    id?: string;
+    osUser?: string;
+    service?: string;
+  };
   /** `agmedic run plan.json`: the plan run, and the fingerprint found fresh before anything changed. */
   plan?: { file: string; fingerprint?: string };
 }
@@ -119,4 +132,34 @@ export interface RunEndEvent extends EventBase {
   type: 'run-end';
   outcome: string;
   message: string;
+}
+
+/**
+ * A run refused before it started (approval missing, expired, altered, revoked, not covering a
+ * target or a parameter; no terminal for a runbook that asks). Its own run id, so it shows in the
+ * run list; nothing was opened or changed.
+ */
+export interface RefusedEvent extends EventBase {
+  type: 'refused';
+  runbook: { name: string; sha256: string };
+  mode: 'guided' | 'unattended';
+  /** The AgmedicError code of the refusal (APPROVAL_EXPIRED, NO_TTY, …). */
+  code: string;
+  reason: string;
+  osUser: string;
+  host: string;
+  service?: string;
+  parameters: Record<string, unknown>;
+  targets: Array<{ name: string; server: string }>;
+  /** What is known of the approval presented: its file, and once read its id, key and approver. */
+  approval?: { file?: string; id?: string; keyId?: string; approver?: string; expiresAt?: string };
+}
+
+/** A notification that could not be delivered; the run went on. The endpoint is its origin only (a webhook path is a secret). */
+export interface NotifyFailedEvent extends EventBase {
+  type: 'notify-failed';
+  endpoint: string;
+  /** Which notification: run-start, prompt, change, run-end. */
+  event: string;
+  reason: string;
 }

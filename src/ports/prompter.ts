@@ -35,6 +35,10 @@ export interface ConfirmRequest {
   /** The Azure call and its resolved body. */
   azure?: { operation: string; link: string; body?: unknown };
   evidence: EvidenceItem[];
+  /** When (ISO) and where the evidence was read, immediately before this prompt. */
+  evidenceRead?: { at: string; on: string[] };
+  /** Evidence that differs from what the run read when it chose this route (the world moved). */
+  evidenceChanged?: string[];
   message?: string;
   /** The operator must type `expected` (the value of parameter `param`) to run the step. */
   typeToConfirm?: { param: string; expected: string };
@@ -42,7 +46,8 @@ export interface ConfirmRequest {
   retryReason?: string;
 }
 
-export type ConfirmAnswer = { answer: 'run'; typed?: string } | { answer: 'skip' } | { answer: 'abort' };
+/** `pause`: stop here, resumable (`agmedic resume`); `abort`: final, the run cannot be resumed. */
+export type ConfirmAnswer = { answer: 'run'; typed?: string } | { answer: 'skip' } | { answer: 'abort' } | { answer: 'pause' };
 
 export interface DecideRequest {
   runId: string;
@@ -55,7 +60,7 @@ export interface DecideRequest {
   evidence: EvidenceItem[];
 }
 
-export type DecideAnswer = { answer: 'choose'; index: number } | { answer: 'abort' };
+export type DecideAnswer = { answer: 'choose'; index: number } | { answer: 'abort' } | { answer: 'pause' };
 
 export interface Prompter {
   /** Recorded as `mode` in the audit log. */

@@ -19,7 +19,7 @@ export interface CheckContext {
 type QueryLike = { on: string | string[]; sql?: string; bind?: Record<string, string>; azure?: unknown };
 
 /** Fields that only make sense on an action: they guard or prove a change. */
-const ACTION_ONLY = ['confirm', 'recheck', 'requires', 'verify'] as const;
+const ACTION_ONLY = ['confirm', 'onSkip', 'recheck', 'requires', 'verify'] as const;
 
 /**
  * Checks a schema-valid runbook as a whole. Returns diagnostics (possibly warnings); never throws.
@@ -132,6 +132,7 @@ export function checkDocument(runbook: Runbook, ctx: CheckContext): Diagnostic[]
     });
     if (step.next !== undefined) stepRef(step.next, [...base, 'next'], 'next', step);
     if (step.onFail !== undefined) stepRef(step.onFail, [...base, 'onFail'], 'onFail', step);
+    if (step.onSkip !== undefined) stepRef(step.onSkip, [...base, 'onSkip'], 'onSkip', step);
     step.decide?.choices.forEach((c, k) => stepRef(c.next, [...base, 'decide', 'choices', k, 'next'], `choice "${c.label}"`, step));
 
     const queries: Array<[NodePath, QueryLike | undefined]> = [

@@ -108,6 +108,7 @@ export const CheckSchema = z.strictObject({
   ...querySource,
   expect: cel.optional().describe('Must hold for every target; `rows` (SQL) or `result` (Azure) are in scope.'),
   message: z.string().optional().describe('Shown when `expect` does not hold.'),
+  show: z.record(z.string(), cel).optional().describe('Named values printed after the check runs (guided), e.g. an ETA; `rows` is the first target\'s. A name ending in _kb, _bytes, _ms or _s is shown in MB/GB, ms/s, h/min.'),
 });
 
 export const ActionSchema = z.strictObject({
@@ -148,7 +149,11 @@ export const DecideSchema = z.strictObject({
     .min(1),
 });
 
-export const OUTCOMES = ['fixed', 'nothing-to-do', 'refused', 'failed', 'manual', 'aborted'] as const;
+/**
+ * `diagnosed`: a diagnostic runbook finished its diagnosis (exit 0); `fixed` must be earned by a
+ * fresh verification on every route into it (the compiler checks, see compile/earned-outcomes.ts).
+ */
+export const OUTCOMES = ['fixed', 'nothing-to-do', 'diagnosed', 'refused', 'failed', 'manual', 'aborted'] as const;
 
 export const EndSchema = z.strictObject({
   outcome: z.enum(OUTCOMES),
@@ -184,6 +189,7 @@ export const StepSchema = z.strictObject({
   action: ActionSchema.optional().describe('A change; needs `impact` and `verify`, and `confirm` with `typeToConfirm` when destructive.'),
   impact: z.enum(['change', 'destructive']).optional().describe('Required on actions.'),
   confirm: ConfirmSchema.optional(),
+  onSkip: stepId.optional().describe('Where a declined (skipped) action goes; default: the run ends `manual`, naming the skipped step.'),
   recheck: z.array(stepId).optional().describe('Checks re-run just before this action (the world may have changed).'),
   requires: cel.optional().describe('Must hold, after `recheck`, for the action to run.'),
   verify: VerifySchema.optional().describe('Postcondition; proves the change happened and settles in-doubt steps on resume.'),

@@ -12,6 +12,7 @@
  * process.exitCode = exitCodeForRun(result);
  */
 import type { CompileResult, ParamValue, Plan } from '../compile/types.js';
+import type { RunStartEvent } from '../ports/audit-event.js';
 import type { AuditSink } from '../ports/audit-sink.js';
 import type { AzureLink } from '../ports/azure-link.js';
 import type { Clock } from '../ports/clock.js';
@@ -48,6 +49,10 @@ export interface WaitProgress {
   elapsedMs: number;
   /** Until the wait's timeout. */
   remainingMs: number;
+  /** How often the wait polls. */
+  intervalMs?: number;
+  /** The last values the `until` condition read (columns of the first row, per role). */
+  observed?: Record<string, Record<string, unknown>>;
   /** True on the last update (the condition held, or the wait ended otherwise). */
   done: boolean;
 }
@@ -57,7 +62,22 @@ export type RunNotice =
   | { type: 'step'; step: string; title: string; kind: string }
   | { type: 'statement'; step: string; target: string; phase: string; durationMs: number; ok: boolean }
   | { type: 'skip'; step: string; reason: string }
-  | { type: 'in-doubt'; step: string; target: string; resolution: 'done' | 'not-done' };
+  | { type: 'in-doubt'; step: string; target: string; resolution: 'done' | 'not-done' }
+  /** A change ran (on every role it names) in `durationMs`. */
+  | { type: 'executed'; step: string; durationMs: number; targets: string[] }
+  /** A change's verify read the state: whether `expect` held, and what it found. */
+  | { type: 'verified'; step: string; ok: boolean; found: string }
+  /** Values a check declares for display (`check.show`), evaluated on what it just read. */
+  | { type: 'shown'; step: string; items: Array<{ label: string; value: string }> };
+
+/** What a run changed, skipped and never reached: printed at its end and returned in --json. */
+export interface RunSummary {
+  changed: Array<{ step: string; title: string; target: string; statement: string; at: string; durationMs: number }>;
+  skipped: Array<{ step: string; title: string; reason: string }>;
+  /** Action steps the run never reached. */
+  notAttempted: Array<{ step: string; title: string }>;
+  audit: { runId: string; head?: string };
+}
 
 export interface ExecuteOptions {
   runId: string;
@@ -81,7 +101,7 @@ export interface ExecuteOptions {
   operator: string;
   host: string;
   /** Written to the run-start record of an unattended run. */
-  approval?: { keyId: string; approver: string; expiresAt: string };
+  approval?: RunStartEvent['approval'];
   /** Written to the run-start record of `agmedic run plan.json`. */
   fromPlan?: { file: string; fingerprint?: string };
   /** Continue a run from its journal (`agmedic resume`). */
@@ -115,4 +135,6 @@ export interface RunResult {
   stoppedAt?: { step: string; phase: string; reason: 'confirm' | 'action' | 'decide' | 'wait' };
   /** In-doubt steps settled on resume. */
   inDoubt: Array<{ step: string; target: string; resolution: 'done' | 'not-done' }>;
+  /** Changed / skipped / not attempted, and where the audit log stands. */
+  summary?: RunSummary;
 }

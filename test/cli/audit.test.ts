@@ -37,9 +37,10 @@ describe('agmedic audit show', () => {
     const r = await cli('audit', 'show');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^run-aaaa1111 .* split-brain-recovery +guided +alice +fixed +5 records$/);
-    expect(lines[1]).toContain('nothing-to-do');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^RUN +STARTED +RUNBOOK +MODE +OPERATOR +DURATION +OUTCOME$/);
+    expect(lines[1]).toMatch(/^run-aaaa1111 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ +split-brain-recovery +guided +alice +\d+ ms +fixed$/);
+    expect(lines[2]).toContain('nothing-to-do');
   });
 
   it('shows one run as a timeline, by id or unique prefix', async () => {
@@ -47,8 +48,8 @@ describe('agmedic audit show', () => {
     await writeLog(path);
     const r = await cli('audit', 'show', 'run-bbbb', '--audit', path);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('statement');
-    expect(r.stdout).toContain('"Demote SQL Server?" → "run"  (bob)');
+    expect(r.stdout).toMatch(/query +roles: SELECT role_desc .* on sqlserver \(127\.0\.0\.1,11433\) → 1 row +3 ms/);
+    expect(r.stdout).toMatch(/prompt +demote: Demote SQL Server\? → run \(bob\)/);
     expect(r.stdout).not.toContain('alice');
   });
 

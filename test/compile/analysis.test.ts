@@ -81,7 +81,7 @@ describe('static analysis', () => {
     check: { on: sqlserver, sql: SELECT 1 AS x }
   - id: later
     title: later
-    check: { on: sqlserver, sql: SELECT 1 AS x }`;
+    check: { on: sqlserver, sql: SELECT 1 AS x, expect: "rows.size() == 1" }`;
     expect(codes(steps)).toEqual([
       ['FACT_BEFORE_PRODUCED', 'steps.3.when'],
       ['FACT_BEFORE_PRODUCED', 'steps.3.check.expect'],
@@ -121,7 +121,7 @@ steps:
     check: { on: sqlserver, sql: SELECT 1 AS x }
   - id: b
     title: b
-    check: { on: sqlserver, sql: SELECT 1 AS x }
+    check: { on: sqlserver, sql: SELECT 1 AS x, expect: "rows.size() == 1" }
 `;
     const source = { name: 'pos.yaml', text };
     const loaded = loadRunbook(source);

@@ -109,7 +109,9 @@ describe('the compiled machine runs under xstate', () => {
     actor.send({ type: 'SKIP' });
     await waitFor(actor, (s) => s.status === 'done');
     expect(sent).not.toContain('demote:execute');
-    expect(actor.getSnapshot().value).toBe('done:end');
+    // A declined change never runs on into steps that assume it: the run ends manual, naming it.
+    expect(actor.getSnapshot().value).toBe('demote:skipped');
+    expect(actor.getSnapshot().output).toMatchObject({ outcome: 'manual', step: 'demote' });
 
     const second = createActor(stubMachine(compiled, { 'roles:check': [[{ role: 'PRIMARY' }]] }, [])).start();
     await waitFor(second, (s) => s.matches({ pick: 'choose' }));

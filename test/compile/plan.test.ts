@@ -15,7 +15,7 @@ describe('plan', () => {
     expect(demote.queries[0]).toEqual({ phase: 'execute', on: ['sqlserver'], sql: 'ALTER AVAILABILITY GROUP [AG]]1] SET (ROLE = SECONDARY)', bindings: [] });
     expect(demote.queries[1]!.bindings).toEqual([{ name: 'link', value: 'AG]1', from: 'param' }]);
     expect(demote.confirm).toEqual({ evidence: ['roles'], show: { sqlRole: 'facts.roles.sqlserver[0].role' }, typeToConfirm: { param: 'link', expected: 'AG]1' } });
-    expect(plan.outcomes.map((o) => o.outcome)).toEqual(['nothing-to-do', 'fixed', 'manual', 'failed', 'aborted']);
+    expect(plan.outcomes.map((o) => o.outcome)).toEqual(['nothing-to-do', 'fixed', 'manual', 'manual', 'failed', 'aborted']);
     expect(plan.steps.map((s) => s.number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
@@ -39,6 +39,8 @@ describe('plan', () => {
         "  4. demote (action) — Make the old primary a secondary [DESTRUCTIVE]",
         "      GATE: confirm before executing; operator types link = "AG]1"; evidence: roles",
         "          ALTER AVAILABILITY GROUP [AG]]1] SET (ROLE = SECONDARY)",
+        "      then: next → settle; confirm-skip → demote:skipped; retry-exhausted → @failed; onFail → @failed",
+        "  manual (step demote:skipped): step "demote" (Make the old primary a secondary) was skipped at its confirmation, so nothing after it was attempted; the change it makes is still to be done",
       ]
     `);
   });

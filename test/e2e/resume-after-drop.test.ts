@@ -179,8 +179,8 @@ describe('a read-only runbook', () => {
       await sleep(150);
       e.lab.control.dropConnections('sqlserver');
       e.lab.control.delayStatements('sqlserver', 0);
-      const last = await finish(e, await running, 'manual');
-      expect(last.outcome, `${last.message} ${last.code ?? ''}`).toBe('manual');
+      const last = await finish(e, await running, 'diagnosed');
+      expect(last.outcome, `${last.message} ${last.code ?? ''}`).toBe('diagnosed');
       expect(last.step).toBe('transport_gate');
       expect(changes(e.lab)).toEqual([]);
       expect(armChanges(e.lab)).toEqual([]);

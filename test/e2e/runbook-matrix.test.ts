@@ -30,8 +30,8 @@ const UNCHANGED: Record<string, Partial<Record<Scenario, string>>> = {
   'split-brain-recovery': { healthy: 'nothing-to-do', 'cert-expired': 'nothing-to-do', 'log-truncation': 'nothing-to-do', 'flow-control': 'nothing-to-do', 'slow-seeding': 'nothing-to-do' },
   'certificate-rotation': { healthy: 'nothing-to-do', 'split-brain': 'nothing-to-do', 'log-truncation': 'nothing-to-do', 'flow-control': 'nothing-to-do', 'slow-seeding': 'nothing-to-do' },
   'premature-log-truncation': { healthy: 'refused', 'split-brain': 'refused', 'cert-expired': 'refused', 'flow-control': 'refused', 'slow-seeding': 'refused' },
-  // Read-only by design: on its own incident it diagnoses (manual, with the remediation), elsewhere it refuses.
-  'flow-control-tuning': { healthy: 'nothing-to-do', 'split-brain': 'refused', 'cert-expired': 'refused', 'log-truncation': 'refused', 'flow-control': 'manual', 'slow-seeding': 'refused' },
+  // Read-only by design: on its own incident it diagnoses (diagnosed, with the remediation; exit 0), elsewhere it refuses.
+  'flow-control-tuning': { healthy: 'nothing-to-do', 'split-brain': 'refused', 'cert-expired': 'refused', 'log-truncation': 'refused', 'flow-control': 'diagnosed', 'slow-seeding': 'refused' },
   // The application keeps writing in flow-control: the runbook sees the primary still committing and refuses.
   'link-failover': { 'split-brain': 'refused', 'cert-expired': 'refused', 'log-truncation': 'refused', 'slow-seeding': 'refused', 'flow-control': 'refused' },
   'seeding-monitor': { healthy: 'nothing-to-do', 'split-brain': 'nothing-to-do', 'cert-expired': 'nothing-to-do', 'log-truncation': 'nothing-to-do', 'flow-control': 'nothing-to-do', 'slow-seeding': 'manual' },
@@ -169,8 +169,10 @@ describe('each runbook on its own incident', () => {
       expect(await query(e.lab, 'sqlserver', dag)).toEqual([]);
       expect(await query(e.lab, 'mi', dag)).toEqual([]);
       expect(await query(e.lab, 'sqlserver', `SELECT name FROM sys.availability_groups WHERE name = 'AG_Sales'`)).toEqual([{ name: 'AG_Sales' }]);
+      // Read by its check, then again immediately before each of the two drops it is evidence for
+      // (fresh evidence at the prompt).
       const evidence = auditRecords(e, 'statement', 'log_backups');
-      expect(evidence).toHaveLength(1);
+      expect(evidence).toHaveLength(3);
       await expectRerunIsNoop(e, 'premature-log-truncation', PARAMS['premature-log-truncation']!, ['nothing-to-do']);
     });
   }, 90_000);
@@ -194,7 +196,8 @@ describe('each runbook on its own incident', () => {
 
   test.concurrent('flow-control-tuning on flow-control: transport gate diagnosed, only documented remediations, nothing changed', async () => {
     await withLab('flow-control', async (e) => {
-      const r = await expectUnchanged(e, 'flow-control-tuning', PARAMS['flow-control-tuning']!, 'manual');
+      const r = await expectUnchanged(e, 'flow-control-tuning', PARAMS['flow-control-tuning']!, 'diagnosed');
+      expect(r.exitCode).toBe(0);
       expect(r.step).toBe('transport_gate');
       expect(r.message).toContain('12310');
       expect(r.message).not.toMatch(/1024|packet size/i);

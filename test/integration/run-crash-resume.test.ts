@@ -67,7 +67,8 @@ describe('SIGKILL, then resume', () => {
   test.each(['roles', 'settle', 'demote', 'after'])('killed as step %s starts: resume finishes, the demotion reached the lab once', async (step) => {
     const { child, lab } = await startRun();
     lab.lab.control.delayStatements('sqlserver', 400);
-    await until(`step ${step} to start`, () => startsOf(lab.home, step));
+    // Slowed reads: the prompt's fresh evidence and the re-check come before `after`.
+    await until(`step ${step} to start`, () => startsOf(lab.home, step), 40_000);
     child.proc.kill('SIGKILL');
     expect((await child.exit).signal).toBe('SIGKILL');
     lab.lab.control.delayStatements('sqlserver', 0);
@@ -89,7 +90,8 @@ describe('SIGKILL, then resume', () => {
     await until('step settle to start', () => startsOf(lab.home, 'settle'));
     lab.lab.control.delayStatements('sqlserver', 5000);
     const runId = runIdOf(lab.home);
-    await until('the demotion intent', () => journalText(lab.home, runId).includes('"type":"intent"'));
+    // Slowed reads before it: the poll, the fresh evidence read at the prompt, the re-check.
+    await until('the demotion intent', () => journalText(lab.home, runId).includes('"type":"intent"'), 40_000);
     await new Promise((r) => setTimeout(r, 200)); // the statement is now waiting inside the lab
     child.proc.kill('SIGKILL');
     await child.exit;

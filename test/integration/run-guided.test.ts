@@ -57,14 +57,19 @@ describe('guided run through the Prompter port', () => {
     expect(readdirSync(runDir).sort()).toEqual(['facts.jsonl', 'journal.jsonl', 'manifest.json', 'snapshot.json']);
   });
 
-  test('skip: the destructive step is never sent; the run goes on to the next step', async () => {
+  test('skip: the destructive step is never sent, and the run ends manual naming it — never "fixed"', async () => {
     const prompter = scriptedPrompter([{ answer: 'skip' }]);
     const { out, code } = run(prompter);
-    expect(await code).toBe(0);
-    expect(JSON.parse(out.stdout)).toMatchObject({ outcome: 'fixed' });
+    expect(await code).toBe(5);
+    const result = JSON.parse(out.stdout) as { outcome: string; step: string; route: Array<{ step: string }>; summary: { changed: unknown[]; skipped: Array<{ step: string }>; notAttempted: unknown[] } };
+    expect(result).toMatchObject({ outcome: 'manual', step: 'demote' });
+    // Nothing after the skipped change runs: its verify-free successors assume it happened.
+    expect(result.route.map((r) => r.step)).toEqual(['roles', 'not-split', 'settle', 'demote']);
+    expect(result.summary).toMatchObject({ changed: [], skipped: [{ step: 'demote' }], notAttempted: [] });
     expect(statementsMatching(rl.lab, DEMOTE)).toHaveLength(0);
     const records = auditRecords(rl.home);
     expect(records.filter((r) => r.type === 'skip').map((r) => r.step)).toEqual(['not-split', 'demote']);
+    expect(records.at(-1)).toMatchObject({ type: 'run-end', outcome: 'manual' });
   });
 
   test('abort: nothing is sent, exit code 6, abort recorded', async () => {

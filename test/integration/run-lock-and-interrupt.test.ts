@@ -47,10 +47,11 @@ describe('locking and interruption', () => {
     expect(e.message).toContain(e.details.holder.runId);
 
     release({ answer: 'skip' });
-    expect(await run1).toBe(0);
+    // A declined change ends the run "manual" (exit 5), naming the step.
+    expect(await run1).toBe(5);
     expect(JSON.parse(out1.stdout).runId).toBe(e.details.holder.runId);
     // The lock went with the first run's sessions: a third run may start.
-    expect(await runCommand(FIXTURE, { param: ['link=SalesLink'], targets: rl.targets, json: true }, memoryOutput(), { prompter: scriptedPrompter([{ answer: 'skip' }]), env: rl.env })).toBe(0);
+    expect(await runCommand(FIXTURE, { param: ['link=SalesLink'], targets: rl.targets, json: true }, memoryOutput(), { prompter: scriptedPrompter([{ answer: 'skip' }]), env: rl.env })).toBe(5);
   }, 60_000);
 
   test('Ctrl-C during a wait: recorded, exit 6, the run resumes at the wait', async () => {

@@ -66,7 +66,7 @@ describe('inquirer prompter', () => {
     await expect(answer).resolves.toEqual({ answer: 'run', typed: 'SalesLink' });
   });
 
-  test('skip is the default; abort is the last choice', async () => {
+  test('skip is the default; then run, pause, and abort (final, asked again) last', async () => {
     const t1 = terminal();
     const skip = t1.prompter.confirm(request, new AbortController().signal);
     await t1.waitFor('skip this step');
@@ -74,10 +74,23 @@ describe('inquirer prompter', () => {
     await expect(skip).resolves.toEqual({ answer: 'skip' });
 
     const t2 = terminal();
-    const abort = t2.prompter.confirm(request, new AbortController().signal);
+    const pause = t2.prompter.confirm(request, new AbortController().signal);
     await t2.waitFor('skip this step');
     t2.keys(DOWN, DOWN, ENTER);
-    await expect(abort).resolves.toEqual({ answer: 'abort' });
+    await expect(pause).resolves.toEqual({ answer: 'pause' });
+
+    // Abort is final, so it is asked again: yes aborts, no pauses (the run stays resumable).
+    for (const [key, answer] of [['y', 'abort'], ['n', 'pause']] as const) {
+      const t3 = terminal();
+      const abort = t3.prompter.confirm(request, new AbortController().signal);
+      await t3.waitFor('abort the run (final');
+      t3.keys(DOWN, DOWN, DOWN, ENTER);
+      await t3.waitFor('✔');
+      // The follow-up question of a session is drawn lazily on these streams: answer it blind.
+      await new Promise((r) => setTimeout(r, 300));
+      t3.keys(key, ENTER);
+      await expect(abort).resolves.toEqual({ answer });
+    }
   });
 
   test('decide preselects the policy choice; Ctrl-C (the signal) interrupts a prompt', async () => {

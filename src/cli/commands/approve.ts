@@ -26,6 +26,8 @@ import { EXIT } from '../exit-codes.js';
 import { loadUsableRunbook } from '../load-and-compile.js';
 import type { Output } from '../output.js';
 import { parseParamPairs } from '../parse-params.js';
+import { approvalPlanSummary } from '../approval-summary.js';
+import { approvalIdOf } from '../../runtime/approval/index.js';
 
 export interface ApproveOptions {
   param: string[];
@@ -59,6 +61,10 @@ async function writeApproval(usable: ReturnType<typeof loadUsableRunbook>, opts:
   const parameters = constraintsFor(runbook, opts);
   const issuedAt = now();
   const expiresAt = expiryOf(opts.expires, issuedAt);
+  // The approver sees what they sign for before the key is used; with the approval JSON on stdout, on stderr.
+  const summary = approvalPlanSummary(usable, parameters);
+  if (opts.out && !opts.json) output.out(summary.join('\n'));
+  else output.err(summary.join('\n'));
   let privateKeyPem: string;
   try {
     privateKeyPem = await readFile(opts.key, 'utf8');
@@ -79,11 +85,12 @@ async function writeApproval(usable: ReturnType<typeof loadUsableRunbook>, opts:
     const w = Math.max(9, ...Object.keys(approval.parameters).map((k) => k.length + 1));
     const row = (k: string, v: string) => `  ${k.padEnd(w)} ${v}`;
     const summary = [
-      `approved ${approval.runbook.name} (sha256 ${approval.runbook.sha256.slice(0, 12)}…) for unattended runs`,
+      `approved ${approval.runbook.name} (sha256 ${approval.runbook.sha256.slice(0, 12)}…) for unattended runs: approval ${approvalIdOf(approval)}`,
       row('by', `${approval.approver} (key ${approval.keyId})`),
       row('targets', approval.targets.join('  ')),
       ...Object.entries(approval.parameters).map(([k, c]) => row(k, describeConstraint(c))),
       row('expires', approval.expiresAt),
+      `to withdraw it before then: add ${approvalIdOf(approval)} to $AGMEDIC_HOME/revoked-approvals`,
       `written to ${opts.out}`,
     ];
     output.out(opts.json ? text : summary.join('\n'));

@@ -3,9 +3,14 @@
  * The default log is `$AGMEDIC_HOME/audit.jsonl` (`~/.agmedic/audit.jsonl`), or `--audit FILE`.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultStateDir } from '../../adapters/file-journal.js';
 import { defaultAuditLogPath, formatAuditTimeline, formatRunList, readAuditLog, summariseRuns, verifyAuditLog } from '../../audit/index.js';
-import type { AuditRecord } from '../../audit/index.js';
+import { filterRuns, type RunFilter, type RunSummary } from '../../audit/format-audit-timeline.js';
+import { parseDuration } from '../../compile/durations.js';
 import { AgmedicError } from '../../errors.js';
+import { readRunState } from '../read-run-state.js';
+import { resolveRunId } from './report.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
@@ -14,6 +19,34 @@ export interface AuditOptions {
   json?: boolean;
   /** A head hash kept elsewhere earlier: the chain must still contain it (nothing cut or re-hashed before it). */
   head?: string;
+  runbook?: string;
+  since?: string;
+  outcome?: string;
+  target?: string;
+  stateDir?: string;
+}
+
+/** `--since 2h` / `--since 2026-12-01T00:00Z` → the earliest start shown. */
+function sinceOf(text: string | undefined, now = Date.now()): Date | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text.trim());
+  if (ms !== undefined) return new Date(now - ms);
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new AgmedicError('USAGE', `--since takes a duration back from now (2h, 7d) or an ISO time, not "${text}"`);
+  return new Date(t);
+}
+
+/**
+ * A run with no end record is running, interrupted or unfinished: the journal and the holder of
+ * the run's folder tell which.
+ */
+function applyRunStatus(runs: RunSummary[], stateDir: string): void {
+  for (const run of runs) {
+    const state = readRunState(join(stateDir, 'runs'), run.runId);
+    if (!state) continue;
+    if (state.status === 'running') run.outcome = 'running';
+    else if (!run.outcome && state.resumable) run.outcome = 'interrupted';
+  }
 }
 
 function logPath(opts: AuditOptions): string {
@@ -29,7 +62,16 @@ export async function auditShowCommand(runId: string | undefined, opts: AuditOpt
   const path = logPath(opts);
   const records = await readAuditLog(path);
   if (runId === undefined) {
-    const runs = summariseRuns(records);
+    const all = summariseRuns(records);
+    applyRunStatus(all, opts.stateDir ?? defaultStateDir());
+    const filter: RunFilter = {
+      ...(opts.runbook ? { runbook: opts.runbook } : {}),
+      ...(opts.outcome ? { outcome: opts.outcome } : {}),
+      ...(opts.target ? { target: opts.target } : {}),
+    };
+    const since = sinceOf(opts.since);
+    if (since) filter.since = since;
+    const runs = filterRuns(all, filter);
     output.out(opts.json ? JSON.stringify(runs, null, 2) : formatRunList(runs, { color: output.color }));
     return EXIT.ok;
   }
@@ -37,15 +79,6 @@ export async function auditShowCommand(runId: string | undefined, opts: AuditOpt
   const mine = records.filter((r) => r.runId === id);
   output.out(opts.json ? JSON.stringify(mine, null, 2) : formatAuditTimeline(mine, { color: output.color }));
   return EXIT.ok;
-}
-
-function resolveRunId(records: readonly AuditRecord[], wanted: string, path: string): string {
-  const ids = [...new Set(records.map((r) => r.runId))];
-  if (ids.includes(wanted)) return wanted;
-  const matches = ids.filter((id) => id.startsWith(wanted));
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new AgmedicError('USAGE', `run id "${wanted}" is ambiguous in ${path}: ${matches.join(', ')}`);
-  throw new AgmedicError('RUN_NOT_FOUND', `no run "${wanted}" in ${path} (agmedic audit show lists the runs)`, { details: { runId: wanted } });
 }
 
 /** Exit 0 when the chain is intact; 8 naming the first bad line and why. */

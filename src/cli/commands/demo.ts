@@ -22,7 +22,11 @@ import { readTargetsFile, resolvePassword } from '../../runtime/targets/index.js
 import { EXIT } from '../exit-codes.js';
 import { loadUsableRunbook } from '../load-and-compile.js';
 import type { Output } from '../output.js';
+import { readAuditLog } from '../../audit/index.js';
+import { buildRunReport } from '../../audit/build-run-report.js';
+import { renderReportHtml } from '../../audit/render-report-html.js';
 import { auditVerifyCommand } from './audit.js';
+import { gatherReport } from './report.js';
 import { planCommand } from './plan.js';
 import { runCommand } from './run.js';
 
@@ -114,6 +118,16 @@ function writeDemoApproval(home: string, lab: Lab): { approval: string; trustedK
   return { approval: file, trustedKeys, keyId: keys.keyId };
 }
 
+/** The HTML report of the demo's run, next to its audit log. */
+async function writeDemoReport(home: string, audit: string): Promise<{ runId: string; path: string }> {
+  const runId = (await readAuditLog(audit)).findLast((r) => r.type === 'run-start')?.runId;
+  if (!runId) throw new AgmedicError('INTERNAL', `the demo's audit log ${audit} has no run`);
+  const report = buildRunReport(await gatherReport(runId, { audit, stateDir: home }));
+  const path = join(home, `report-${runId}.html`);
+  writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString() }), { mode: 0o600 });
+  return { runId, path };
+}
+
 export async function demoCommand(opts: DemoOptions, output: Output): Promise<number> {
   const speed = Number(opts.speed ?? '100');
   if (!Number.isFinite(speed) || speed <= 0 || speed > 10_000) throw new AgmedicError('USAGE', `--speed must be a number from 1 to 10000, not ${opts.speed}`);
@@ -176,6 +190,11 @@ export async function demoCommand(opts: DemoOptions, output: Output): Promise<nu
     say(`  audit log: ${audit}`);
     say(`  agmedic audit verify --audit ${audit}`);
     const auditCode = await auditVerifyCommand({ audit }, output);
+    say('');
+    say('5. The report for the incident review (from the audit log and the journal only)');
+    const report = await writeDemoReport(home, audit);
+    say(`  agmedic report ${report.runId} --out ${report.path}`);
+    say(`  report: ${report.path}`);
     say('');
     say(`demo finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     if (runCode !== EXIT.ok) return runCode;

@@ -4,12 +4,16 @@
  * come from (the command line, or the run's manifest).
  */
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { defaultStateDir, fileJournalStore } from '../../adapters/file-journal.js';
 import { systemTimers } from '../../adapters/system-timers.js';
 import { defaultAuditLogPath, openAuditLog } from '../../audit/index.js';
-import { buildPlan, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
+import { buildPlan, renderPlanHeader, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
+import { formatDuration } from '../../compile/human-units.js';
 import { AgmedicError } from '../../errors.js';
+import { holdRun } from '../../adapters/run-holder.js';
+import type { RunStartEvent } from '../../ports/audit-event.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Journal, JournalEntry, RunManifest } from '../../ports/journal.js';
 import type { Prompter } from '../../ports/prompter.js';
@@ -27,6 +31,10 @@ import { assertTargetsCover, closeRunTargets, openRunTargets, usesAzure } from '
 import type { Output } from '../output.js';
 import type { SavedPlan } from '../read-saved-plan.js';
 import { createProgressRenderer } from './render-progress.js';
+import { describeApproval, runnerIdentity } from '../describe-approval.js';
+import { recordRefusal } from '../record-refusal.js';
+import { notifyingAuditSink } from '../../adapters/notifying-audit-sink.js';
+import { notifiersFor } from '../notify-config.js';
 
 /** What tests (and embedders) may replace; every field defaults to the real thing. */
 export interface RunDeps {
@@ -51,6 +59,8 @@ export interface SessionInput {
   approvalFile?: string;
   trustedKeysFile?: string;
   json: boolean;
+  /** `--notify URL`: webhooks told of the start, prompts, changes and end (besides config.yaml's). */
+  notify?: string[];
   /**
    * `agmedic run plan.json`: the saved plan (its runbook and parameters are `usable` and
    * `rawParameters`); a live plan's fingerprint is checked after the locks, before the journal.
@@ -68,6 +78,8 @@ export function exitCodeForRun(result: RunResult): number {
   switch (result.outcome) {
     case 'fixed':
     case 'nothing-to-do':
+    // A diagnostic runbook that finished its diagnosis did its job: a scheduler must not read it as a failure.
+    case 'diagnosed':
     case 'stopped':
       return EXIT.ok;
     case 'refused':
@@ -123,9 +135,10 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const host = hostname();
   const interactive = deps.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
-  // Refusals before any connection: approval (unattended) or no terminal (guided).
+  // Refusals before any connection: approval (unattended) or no terminal (guided). Each is audited.
   let prompter: Prompter;
-  let approvalAudit: { keyId: string; approver: string; expiresAt: string } | undefined;
+  let approvalAudit: RunStartEvent['approval'];
+  try { // (body not re-indented: keeps this hunk small for parallel edits)
   if (input.unattended) {
     const authorized = await authorizeUnattended({
       approvalPath: input.approvalFile,
@@ -138,7 +151,8 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
       parameters: values,
       now: clock.now(),
     });
-    approvalAudit = authorized.audit;
+    approvalAudit = { ...authorized.audit, ...runnerIdentity(env) };
+    if (!input.json) output.err(describeApproval(authorized.audit, clock.now()));
     prompter = deps.prompter ?? createUnattendedPrompter(authorized.approval);
   } else {
     const asks = wouldPrompt(usable.compiled);
@@ -151,16 +165,24 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
     // inquirer (~0.4 s to load) only at a terminal; the NO_TTY refusal above runs without it.
     prompter = deps.prompter ?? (await import('../../adapters/inquirer-prompter.js')).createInquirerPrompter({ operator });
   }
+  } catch (err) {
+    await recordRefusal(err, {
+      auditFile: input.auditFile, env, clock, runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 }, mode: input.unattended ? 'unattended' : 'guided',
+      parameters: values, targets: roles.map((r) => ({ name: r, server: identity[r] ?? '?' })), ...(input.approvalFile === undefined ? {} : { approvalFile: input.approvalFile }),
+    });
+    throw err;
+  }
 
   const stateDir = input.stateDir ?? defaultStateDir(env);
   const store = fileJournalStore(stateDir);
   const runId = input.resume?.manifest.runId ?? newRunId(clock);
   const auditFile = input.auditFile ?? defaultAuditLogPath(env);
-  const audit = await openAuditLog({ path: auditFile, clock });
+  const audit = notifyingAuditSink(await openAuditLog({ path: auditFile, clock }), notifiersFor(input.notify, env));
   const resource = lockResource(usable.runbook, values);
   const appName = lockAppName(resource, { runId, operator });
   let targets: RunTargets = { sql: {}, azure: {} };
   let journal: Journal | undefined;
+  let releaseHolder = (): void => undefined;
   const ac = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => ac.abort(sig);
   deps.signal?.addEventListener('abort', () => ac.abort(deps.signal!.reason), { once: true });
@@ -204,7 +226,12 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
         startedAt: clock.now().toISOString(),
       });
     }
-    if (!input.json) output.err(`agmedic: run ${runId} (${usable.runbook.metadata.name}) by ${operator} on ${host}; journal ${journal.location}`);
+    releaseHolder = holdRun(journal.location, clock.now());
+    if (!input.json) {
+      // The caveats a DBA must read come first (a resumed run has shown them already).
+      if (!input.resume) output.err(renderPlanHeader(plan, { color: output.color }));
+      output.err(`agmedic: run ${runId} (${usable.runbook.metadata.name}) by ${operator} on ${host}; journal ${journal.location}`);
+    }
     const result = await executeRun({
       runId,
       runbook: usable.runbook,
@@ -236,12 +263,20 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
     await journal.close();
     await audit.close();
     const code = exitCodeForRun(result);
+    if (result.summary) {
+      const head = auditHeadOf(auditFile, runId);
+      if (head !== undefined) result.summary.audit.head = head;
+    }
     if (input.json) {
       output.out(JSON.stringify({ ...result, facts: undefined, auditFile, runDir: journal.location, exitCode: code }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2));
     } else {
-      output.out(`${result.outcome}: ${result.message}`);
+      const resumeHint = `agmedic resume ${runId}${input.stateDir ? ` --state-dir ${input.stateDir}` : ''}`;
+      // The hint is printed once: the message names it already unless a state dir must be added.
+      const message = input.stateDir ? result.message.replace(`agmedic resume ${runId}`, resumeHint) : result.message;
+      output.out(`${result.outcome}: ${message}`);
       for (const d of result.inDoubt) output.out(`  in doubt: ${d.step} on ${d.target} → verify says ${d.resolution}`);
-      if (result.outcome === 'interrupted') output.out(`  resume with: agmedic resume ${runId}${input.stateDir ? ` --state-dir ${input.stateDir}` : ''}`);
+      if (result.outcome === 'interrupted' && !message.includes(resumeHint)) output.out(`  resume with: ${resumeHint}`);
+      if (result.summary) output.out(renderRunSummary(result.summary));
       output.out(`  audit: ${auditFile} (agmedic audit show ${runId})`);
     }
     return code;
@@ -250,6 +285,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await closeRunTargets(targets);
+    releaseHolder();
     await journal?.close().catch(() => undefined);
     await audit.close().catch(() => undefined);
   }
@@ -266,4 +302,47 @@ function targetIdentity(config: TargetsConfig, roles: readonly string[]): Record
     out[r] = [approvalServerName(t.server, t.port), ...(t.azure ? [approvalArmName(t.azure)] : [])].join(' ');
   }
   return out;
+}
+
+/** The end-of-run summary: what changed (statement, target, time), what was skipped, what never ran. */
+export function renderRunSummary(summary: NonNullable<RunResult['summary']>): string {
+  const oneLine = (sql: string) => {
+    const flat = sql.replace(/\s+/g, ' ').trim();
+    return flat.length > 100 ? `${flat.slice(0, 100)}…` : flat;
+  };
+  const lines = ['summary:'];
+  lines.push(summary.changed.length ? '  changed:' : '  changed: nothing');
+  for (const c of summary.changed) lines.push(`    ${c.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${c.step} on ${c.target} (${formatDuration(c.durationMs)}): ${oneLine(c.statement)}`);
+  if (summary.skipped.length) lines.push('  skipped:', ...summary.skipped.map((x) => `    ${x.step} (${x.title}): ${x.reason}`));
+  if (summary.notAttempted.length) lines.push('  not attempted:', ...summary.notAttempted.map((x) => `    ${x.step} (${x.title})`));
+  lines.push(`  audit run id ${summary.audit.runId}${summary.audit.head ? `, head hash ${summary.audit.head}` : ''}`);
+  return lines.join('\n');
+}
+
+/**
+ * The hash of this run's last audit record (its run-end), read back from the log's tail once the
+ * log is closed: what `audit verify` will find the chain anchored at for this run.
+ */
+function auditHeadOf(file: string, runId: string): string | undefined {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const len = Math.min(size, 256 * 1024);
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      const lines = buf.toString('utf8').split('\n');
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i]!;
+        if (!line.includes('"run-end"') || !line.includes(runId)) continue;
+        const m = /^\{"hash":"([0-9a-f]+)"/.exec(line);
+        if (m) return m[1];
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The summary goes without the head; `audit verify` is the authority anyway.
+  }
+  return undefined;
 }

@@ -21,6 +21,7 @@ export interface RunOptions {
   audit?: string;
   stateDir?: string;
   json?: boolean;
+  notify?: string[];
 }
 
 /**
@@ -62,6 +63,7 @@ export async function runCommand(ref: string, opts: RunOptions, output: Output, 
       ...(opts.approval === undefined ? {} : { approvalFile: abs(opts.approval)! }),
       ...(opts.trustedKeys === undefined ? {} : { trustedKeysFile: abs(opts.trustedKeys)! }),
       json: opts.json ?? false,
+      ...(opts.notify?.length ? { notify: opts.notify } : {}),
     },
     output,
     deps,

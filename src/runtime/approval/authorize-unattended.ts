@@ -15,12 +15,14 @@
  *   other runbook / runbook edited APPROVAL_WRONG_RUNBOOK      13
  *   a target not allowed           APPROVAL_WRONG_TARGET       14
  *   a parameter out of constraint  APPROVAL_PARAM_CONSTRAINT   15
+ *   listed as revoked              APPROVAL_REVOKED            16
  *
  * `agmedic approve RUNBOOK --check FILE …` calls the same function, so a scheduler can be tested
  * against an approval without running anything.
  */
 import { AgmedicError } from '../../errors.js';
 import { readApprovalFile } from './read-approval-file.js';
+import { approvalIdOf, assertNotRevoked, revocationFiles } from './revocation.js';
 import { defaultTrustedKeysDir, readTrustedKeys } from './read-trusted-keys.js';
 import type { Approval, TrustedKey } from './types.js';
 import { verifyApproval } from './verify-approval.js';
@@ -62,12 +64,14 @@ export interface UnattendedRequest {
   /** The resolved parameter values (defaults included), exactly as the run will use them. */
   parameters: Readonly<Record<string, unknown>>;
   now: Date;
+  /** Revocation lists to consult; default {@link revocationFiles} for `trustedKeys`. */
+  revocationFiles?: readonly string[];
 }
 
 export interface Authorized {
   approval: Approval;
   /** For the run-start audit record (`RunStartEvent.approval`). */
-  audit: { keyId: string; approver: string; expiresAt: string };
+  audit: { keyId: string; approver: string; expiresAt: string; id: string };
 }
 
 /**
@@ -120,8 +124,10 @@ export async function authorizeUnattended(req: UnattendedRequest): Promise<Autho
     const sql = !listed.has(canonical) && t.port === 1433 && listed.has(bare) ? bare : canonical;
     return t.arm === undefined ? [sql] : [sql, t.arm];
   });
+  // Revocation first: a withdrawn approval is refused as such, whatever else is wrong with it.
+  assertNotRevoked(approval, req.revocationFiles ?? revocationFiles(req.trustedKeys));
   verifyApproval(approval, { trustedKeys, runbook: req.runbook, targets, parameters: req.parameters, now: req.now });
-  return { approval, audit: { keyId: approval.keyId, approver: approval.approver, expiresAt: approval.expiresAt } };
+  return { approval, audit: { keyId: approval.keyId, approver: approval.approver, expiresAt: approval.expiresAt, id: approvalIdOf(approval) } };
 }
 
 async function readApproval(path: string | undefined): Promise<Approval> {

@@ -14,4 +14,5 @@ export { readApprovalFile } from './read-approval-file.js';
 export { readTrustedKeys, defaultTrustedKeysDir } from './read-trusted-keys.js';
 export { assertApprovalShape } from './check-approval-shape.js';
 export { authorizeUnattended, approvalArmName, approvalServerName, normaliseApprovalServer, type ApprovalTarget, type Authorized, type UnattendedRequest } from './authorize-unattended.js';
+export { approvalIdOf, assertNotRevoked, readRevokedIds, revocationFiles } from './revocation.js';
 export type { Approval, ApprovalContext, ApprovalInput, KeyPair, ParameterConstraint, TrustedKey } from './types.js';

@@ -21,7 +21,43 @@ export function evidenceFor(rs: RunState, ids: readonly string[], show: Record<s
   return items;
 }
 
-export function confirmRequest(rs: RunState, runner: QueryRunner, step: string): ConfirmRequest {
+/** Evidence read immediately before a prompt: the facts, when, where, and which differ from the route's. */
+export interface FreshEvidence {
+  facts: Record<string, unknown>;
+  at: Date;
+  on: string[];
+  changed: string[];
+}
+
+const same = (a: unknown, b: unknown): boolean => {
+  const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return json(a) === json(b);
+};
+
+/**
+ * Re-reads the checks and waits a confirmation shows as evidence (and those it re-checks), so the
+ * operator decides on the state as it is now, not as it was when the route was chosen. Reads are
+ * audited like every statement; the machine's facts are left alone (the post-answer re-check
+ * still decides whether the action may run).
+ */
+export async function readFreshEvidence(rs: RunState, runner: QueryRunner, step: string, signal: AbortSignal): Promise<FreshEvidence | undefined> {
+  const s = rs.steps.get(step)!;
+  const ids = [...new Set([...(s.confirm?.evidence ?? []), ...(s.recheck ?? [])])].filter((id) => rs.steps.get(id)?.check || rs.steps.get(id)?.wait);
+  if (ids.length === 0) return undefined;
+  const facts: Record<string, unknown> = {};
+  const on = new Set<string>();
+  const changed: string[] = [];
+  for (const id of ids) {
+    const phase = rs.steps.get(id)!.check ? 'recheck' : 'poll';
+    const out = await runner.read(id, phase, signal);
+    for (const role of Object.keys(out.byRole)) on.add(role);
+    facts[id] = out.byRole;
+    if (id in rs.facts && !same(rs.facts[id], out.byRole)) changed.push(id);
+  }
+  return { facts, at: rs.opts.clock.now(), on: [...on], changed };
+}
+
+export function confirmRequest(rs: RunState, runner: QueryRunner, step: string, fresh?: FreshEvidence): ConfirmRequest {
   const s = rs.steps.get(step)!;
   const q = rs.query(step, 'execute');
   const { opts } = rs;
@@ -32,8 +68,12 @@ export function confirmRequest(rs: RunState, runner: QueryRunner, step: string):
     title: s.title,
     impact: s.impact ?? 'change',
     targets,
-    evidence: evidenceFor(rs, s.confirm?.evidence ?? [], s.confirm?.show),
+    evidence: evidenceFor(fresh ? { ...rs, facts: { ...rs.facts, ...fresh.facts } } : rs, s.confirm?.evidence ?? [], s.confirm?.show),
   };
+  if (fresh) {
+    req.evidenceRead = { at: fresh.at.toISOString(), on: fresh.on.map((role) => targets.find((t) => t.role === role)?.server ?? opts.targets.sql[role]?.describe() ?? role) };
+    if (fresh.changed.length) req.evidenceChanged = fresh.changed;
+  }
   if (s.description !== undefined) req.description = s.description;
   if (q.sql !== undefined) req.statement = { sql: q.sql, params: Object.fromEntries(runner.params(step, 'execute', q).map((p) => [p.name, p.value])) };
   if (q.azure) {

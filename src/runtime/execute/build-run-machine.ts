@@ -42,6 +42,25 @@ function withEntryInputs(node: StateNodeData, rs: RunState): StateNodeData {
   return out;
 }
 
+/**
+ * The values a wait's condition reads, as last polled: the first row's columns named in `until`
+ * (all of them, up to four, when it names none), per role — what the operator waits on.
+ */
+function observedBy(until: string, out: QueryOutput): Record<string, Record<string, unknown>> {
+  const named = new Set([...until.matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
+  const observed: Record<string, Record<string, unknown>> = {};
+  for (const [role, value] of Object.entries(out.byRole)) {
+    const row = Array.isArray(value) ? (value[0] as Record<string, unknown> | undefined) : (value as Record<string, unknown> | undefined);
+    if (!row || typeof row !== 'object') {
+      observed[role] = {};
+      continue;
+    }
+    const cols = Object.keys(row).filter((k) => named.has(k));
+    observed[role] = Object.fromEntries((cols.length ? cols : Object.keys(row).slice(0, 4)).map((k) => [k, row[k]]));
+  }
+  return observed;
+}
+
 /** Rejects only when aborted: check mode parks a change here until the driver stops the machine. */
 const parked = (signal: AbortSignal): Promise<never> =>
   new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped before a change')), { once: true }));
@@ -90,6 +109,8 @@ export function buildRunMachine(
       ...(value === undefined ? {} : { value }),
       ...(total === undefined ? {} : { total }),
       polls: w.polls,
+      observed: observedBy(wait.until, out),
+      intervalMs: delays[`${input.step}:interval`] ?? 0,
       elapsedMs,
       remainingMs: Math.max(0, timeoutMs - elapsedMs),
       done: holdsOnEveryTarget(wait.until, out, values, rs.facts),

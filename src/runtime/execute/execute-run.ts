@@ -7,8 +7,8 @@ import { createActor, type AnyActorRef, type AnyMachineSnapshot, type Inspection
 import { AgmedicError, isAgmedicError } from '../../errors.js';
 import type { PlanQuery } from '../../compile/types.js';
 import type { Step } from '../../runbook/schema.js';
-import type { ExecuteOptions, RunOutcome, RunResult } from '../types.js';
-import { confirmRequest, decideRequest } from './ask-operator.js';
+import type { ExecuteOptions, RunOutcome, RunResult, RunSummary } from '../types.js';
+import { confirmRequest, decideRequest, readFreshEvidence } from './ask-operator.js';
 import { buildRunMachine, type RunContext, type RunEvent } from './build-run-machine.js';
 import { Ledger } from './ledger.js';
 import { TransitionObserver } from './observe-transitions.js';
@@ -136,6 +136,26 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
   const running = actor;
   for (const ev of early.splice(0)) observe(ev);
 
+  const skipped: RunSummary['skipped'] = [];
+  /** Changed, skipped (declined, or `when` false), and the actions the run never reached. */
+  const summarize = (): RunSummary => {
+    // From the journal, so a resumed run also lists what it changed before the interruption.
+    const changed: RunSummary['changed'] = rs.ledger.doneChanges().map(({ intent, outcome }) => {
+      const azure = opts.plan.steps.find((x) => x.id === intent.step)?.queries.some((q) => q.phase === 'execute' && q.azure !== undefined);
+      const server = (azure ? opts.targets.azure[intent.target]?.describe() : opts.targets.sql[intent.target]?.describe()) ?? intent.target;
+      const durationMs = Math.max(0, Date.parse(outcome.at) - Date.parse(intent.at));
+      return { step: intent.step, title: rs.steps.get(intent.step)?.title ?? intent.step, target: server, statement: intent.text, at: intent.at, durationMs };
+    });
+    const touched = new Set<string>([...changed.map((c) => c.step), ...skipped.map((x) => x.step)]);
+    const whenSkipped = observer.route.filter((r) => r.via === 'skip' && rs.steps.get(r.step)?.action && !touched.has(r.step));
+    for (const r of whenSkipped) {
+      skipped.push({ step: r.step, title: rs.steps.get(r.step)!.title, reason: 'its condition (when) was false' });
+      touched.add(r.step);
+    }
+    const notAttempted = opts.runbook.steps.filter((x) => x.action && !touched.has(x.id)).map((x) => ({ step: x.id, title: x.title }));
+    return { changed, skipped: [...skipped], notAttempted, audit: { runId: opts.runId } };
+  };
+
   return new Promise<RunResult>((resolve, reject) => {
     let finished = false;
     let lastLeaf = '';
@@ -200,6 +220,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       // The machine's context, not rs.facts: that is refreshed only when an actor is invoked, so it
       // misses what the last query recorded when the run ends without invoking another one.
       result.facts = ((running.getSnapshot() as AnyMachineSnapshot).context as RunContext | undefined)?.facts ?? rs.facts;
+      result.summary = summarize();
       try {
         recorder.record({ type: 'run-end', runId: opts.runId, outcome, message });
         await opts.journal?.append({ type: 'status', at: opts.clock.now().toISOString(), status: resumable ? 'interrupted' : 'finished', outcome, message });
@@ -208,6 +229,15 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       } catch (err) {
         reject(err);
       }
+    };
+
+    const pause = (step: string, title: string): void => {
+      recorder.record({ type: 'abort', runId: opts.runId, step, by: 'operator', reason: 'paused at the prompt (resume later)' });
+      void finish('interrupted', `paused before step ${step} (${title}); continue with: agmedic resume ${opts.runId}`, 'CANCELLED', step);
+    };
+    const interruptAtPrompt = (step: string): void => {
+      recorder.record({ type: 'abort', runId: opts.runId, step, by: 'signal', reason: 'interrupted at the prompt (Ctrl-C)' });
+      void finish('interrupted', `interrupted at step ${step}; continue with: agmedic resume ${opts.runId}`, 'CANCELLED', step);
     };
 
     const onAbort = (): void => {
@@ -225,14 +255,23 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       let retryReason: string | undefined;
       for (let attempt = 1; attempt <= MAX_CONFIRM_ATTEMPTS; attempt++) {
         rs.facts = (running.getSnapshot() as AnyMachineSnapshot).context.facts as Record<string, unknown>;
-        const req = confirmRequest(rs, runner, step);
+        // The evidence is read again right now: the route was decided on older reads, and another
+        // client may have changed the state since. Shown with its time; what moved is named.
+        const fresh = await readFreshEvidence(rs, runner, step, opts.signal);
+        if (finished) return;
+        const req = confirmRequest(rs, runner, step, fresh);
         if (retryReason) req.retryReason = retryReason;
         const question = `${req.impact === 'destructive' ? 'DESTRUCTIVE: ' : ''}${req.title} on ${req.targets.map((t) => t.server).join(', ')}`;
         const answer = await opts.prompter.confirm(req, opts.signal);
         if (finished) return;
+        if (answer.answer === 'pause') {
+          pause(step, req.title);
+          return;
+        }
         const typedOk = answer.answer !== 'run' || req.typeToConfirm === undefined || answer.typed === req.typeToConfirm.expected;
         recorder.record({ type: 'prompt', runId: opts.runId, step, question, answer: answer.answer === 'run' && !typedOk ? 'run (typed name did not match)' : answer.answer, operator: opts.prompter.operator });
         if (answer.answer === 'skip') {
+          skipped.push({ step, title: req.title, reason: 'declined at the confirmation' });
           recorder.record({ type: 'skip', runId: opts.runId, step, reason: 'declined at the confirmation' });
           opts.onNotice?.({ type: 'skip', step, reason: 'declined' });
           send({ type: 'SKIP' });
@@ -256,6 +295,10 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       const req = decideRequest(rs, step);
       const answer = await opts.prompter.decide(req, opts.signal);
       if (finished) return;
+      if (answer.answer === 'pause') {
+        pause(step, req.title);
+        return;
+      }
       const label = answer.answer === 'choose' ? req.choices[answer.index]?.label : undefined;
       recorder.record({ type: 'prompt', runId: opts.runId, step, question: req.prompt, answer: answer.answer === 'choose' ? `choose: ${label ?? `#${answer.index}`}` : 'abort', operator: opts.prompter.operator });
       if (answer.answer === 'abort' || label === undefined) {
@@ -277,7 +320,12 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
         },
         (err: unknown) => {
           if (finished) return;
-          if (isAgmedicError(err) && err.code === 'CANCELLED') return; // the signal handler finishes the run
+          if (isAgmedicError(err) && err.code === 'CANCELLED') {
+            // Ctrl-C inside a prompt reaches the prompt (raw mode), not the process: stop at once,
+            // resumable, as a signal would. With a signal, its handler has already finished the run.
+            if (!opts.signal.aborted) interruptAtPrompt(step);
+            return;
+          }
           recorder.record({ type: 'abort', runId: opts.runId, step, by: 'error', reason: err instanceof Error ? err.message : String(err), ...(isAgmedicError(err) ? { code: err.code } : {}) });
           void finish('aborted', `the prompt failed: ${err instanceof Error ? err.message : String(err)}`, isAgmedicError(err) ? err.code : 'INTERNAL', step);
         },

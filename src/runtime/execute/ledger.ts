@@ -46,6 +46,11 @@ export class Ledger {
     return [...this.intents.values()].filter((i) => this.state(i.key) === 'open');
   }
 
+  /** Every change that took effect, with its outcome, in the order it was sent. */
+  doneChanges(): Array<{ intent: IntentEntry; outcome: OutcomeEntry }> {
+    return [...this.intents.values()].filter((i) => this.state(i.key) === 'done').map((intent) => ({ intent, outcome: this.outcomeOf(intent.key)! }));
+  }
+
   async append(entry: IntentEntry | OutcomeEntry): Promise<void> {
     this.index(entry);
     await this.journal?.append(entry);

@@ -68,7 +68,9 @@ export class TransitionObserver {
         const when = this.rs.steps.get(fromStep)?.when;
         const reason = `when is false: ${when ?? ''}`;
         this.record({ type: 'skip', runId, step: fromStep, reason });
-        this.rs.opts.onNotice?.({ type: 'skip', step: fromStep, reason });
+        // The display gets the step's title, not the condition: a multi-line CEL expression is
+        // unreadable in a progress line (the audit record and `plan` keep it in full).
+        this.rs.opts.onNotice?.({ type: 'skip', step: fromStep, reason: 'not needed (its condition is false)' });
       }
       if ((edge === 'fail' || edge === 'onFail' || edge === 'timeout') && fromStep) this.failure = this.failureOf(fromStep, from, event, t);
       if (to && toStep === fromStep && fromStep) {

@@ -6,7 +6,8 @@
 import { AgmedicError, isAgmedicError } from '../../errors.js';
 import type { PlanQuery } from '../../compile/types.js';
 import type { BoundParam } from '../../ports/sql-target.js';
-import { holdsOnEveryTarget, resolveBody, valueOf, type QueryOutput } from './cel-scope.js';
+import { humanize } from '../../compile/human-units.js';
+import { firstRoleScope, holdsOnEveryTarget, resolveBody, valueOf, type QueryOutput } from './cel-scope.js';
 import { ledgerKey } from './ledger.js';
 import { FIELD_OF, type QueryPhase, type RunState } from './run-state.js';
 
@@ -106,7 +107,27 @@ export class QueryRunner {
     const q = this.rs.query(step, phase);
     const byRole: Record<string, unknown> = {};
     for (const role of q.on) byRole[role] = await this.send(step, phase, q, role, signal, timeoutMs);
-    return { kind: q.azure ? 'azure' : 'sql', byRole };
+    const out: QueryOutput = { kind: q.azure ? 'azure' : 'sql', byRole };
+    if (this.rs.opts.onNotice) this.tell(step, phase, out);
+    return out;
+  }
+
+  /** What the operator sees of a read: a verify's finding, the values a check declares for display. */
+  private tell(step: string, phase: QueryPhase, out: QueryOutput): void {
+    const s = this.rs.steps.get(step);
+    const { opts } = this.rs;
+    if (phase === 'verify' && s?.verify) {
+      const ok = holdsOnEveryTarget(s.verify.expect, out, opts.values, this.rs.facts, this.rs.celError);
+      opts.onNotice!({ type: 'verified', step, ok, found: summarizeOutput(out) });
+    }
+    if (phase === 'check' && s?.check?.show) {
+      const scope = firstRoleScope(out, opts.values, { ...this.rs.facts, [step]: out.byRole });
+      const items = Object.entries(s.check.show).map(([label, expr]) => {
+        const v = valueOf(expr, scope, this.rs.celError);
+        return { label, value: v === undefined || v === null ? '(none)' : (humanize(label, v) ?? showValue(v)) };
+      });
+      opts.onNotice!({ type: 'shown', step, items });
+    }
   }
 
   /**
@@ -117,6 +138,8 @@ export class QueryRunner {
     const { ledger, recorder, opts } = this.rs;
     const q = this.rs.query(input.step, 'execute');
     const byRole: Record<string, unknown> = {};
+    let spent = 0;
+    let sentAny = false;
     for (const role of q.on) {
       const key = ledgerKey(input.step, input.entry, role);
       const state = ledger.state(key);
@@ -130,10 +153,13 @@ export class QueryRunner {
       }
       if (state === 'open') throw new AgmedicError('IN_DOUBT', `step ${input.step} on ${role}: an earlier attempt may or may not have taken effect; resume settles it through verify`, { details: { step: input.step, role } });
       const text = q.azure ? `azure ${q.azure.operation} ${q.azure.link}` : (q.sql ?? '');
+      sentAny = true;
       await recorder.sync();
       await ledger.append({ type: 'intent', key, step: input.step, target: role, at: opts.clock.now().toISOString(), text });
       try {
+        const sentAt = opts.clock.now().getTime();
         byRole[role] = await this.send(input.step, 'execute', q, role, signal, input.timeoutMs);
+        spent += Math.max(0, opts.clock.now().getTime() - sentAt);
         await ledger.append({ type: 'outcome', key, at: opts.clock.now().toISOString(), status: 'ok' });
         // fsync after the change: a failure here must stop the run, not pass unnoticed.
         await recorder.sync();
@@ -152,6 +178,7 @@ export class QueryRunner {
         throw err;
       }
     }
+    if (sentAny) opts.onNotice?.({ type: 'executed', step: input.step, durationMs: spent, targets: q.on });
     return { kind: q.azure ? 'azure' : 'sql', byRole };
   }
 
@@ -176,4 +203,34 @@ export class QueryRunner {
     const out = await this.read(step, 'verify', signal);
     return holdsOnEveryTarget(verify.expect, out, this.rs.opts.values, this.rs.facts, this.rs.celError);
   }
+}
+
+const MAX_SHOWN = 160;
+
+/** A bigint-safe one-line rendering of a value, cut to a readable length. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Date) return v.toISOString();
+  let text: string;
+  try {
+    text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+}
+
+/** `sqlserver: role=SECONDARY; mi: (no rows)` — the first row of each role, units spelled out. */
+export function summarizeOutput(out: QueryOutput): string {
+  return Object.entries(out.byRole)
+    .map(([role, value]) => {
+      if (Array.isArray(value)) {
+        if (value.length === 0) return `${role}: (no rows)`;
+        const row = value[0] as Record<string, unknown>;
+        const cells = row && typeof row === 'object' ? Object.entries(row).map(([k, v]) => `${k}=${humanize(k, v) ?? showValue(v)}`).join(', ') : showValue(row);
+        return `${role}: ${cells}${value.length > 1 ? ` (+${value.length - 1} rows)` : ''}`;
+      }
+      return `${role}: ${showValue(value)}`;
+    })
+    .join('; ');
 }
