@@ -1,4 +1,4 @@
-import { AzureCliCredential, DefaultAzureCredential, EnvironmentCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { Secret } from '../ports/secret.js';
 import type { AzureTargetConfig } from '../ports/azure-link.js';
 import type { AuthConfig, EntraCredentialKind } from '../ports/sql-target.js';
@@ -7,22 +7,29 @@ import type { AuthConfig, EntraCredentialKind } from '../ports/sql-target.js';
 const STATIC_TOKEN_LIFETIME_MS = 3_600_000;
 
 /**
- * An Entra ID credential from `@azure/identity`, by the targets file's name for it.
+ * An Entra ID credential from `@azure/identity`, by the targets file's name for it. The SDK
+ * (~0.3 s of CPU to load) is imported on the first token request, not here: a run whose Entra
+ * target is never reached, and every SQL-authenticated command, do not pay for it.
  *
  * @example
  * const credential = createEntraCredential('managed-identity', '00000000-aaaa-bbbb-cccc-000000000000');
  */
 export function createEntraCredential(kind: EntraCredentialKind = 'default', clientId?: string): TokenCredential {
-  switch (kind) {
-    case 'azure-cli':
-      return new AzureCliCredential();
-    case 'managed-identity':
-      return clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId });
-    case 'environment':
-      return new EnvironmentCredential();
-    case 'default':
-      return new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
-  }
+  let real: Promise<TokenCredential> | undefined;
+  const load = async (): Promise<TokenCredential> => {
+    const { AzureCliCredential, DefaultAzureCredential, EnvironmentCredential, ManagedIdentityCredential } = await import('@azure/identity');
+    switch (kind) {
+      case 'azure-cli':
+        return new AzureCliCredential();
+      case 'managed-identity':
+        return clientId === undefined ? new ManagedIdentityCredential() : new ManagedIdentityCredential({ clientId });
+      case 'environment':
+        return new EnvironmentCredential();
+      case 'default':
+        return new DefaultAzureCredential(clientId === undefined ? {} : { managedIdentityClientId: clientId });
+    }
+  };
+  return { getToken: async (scopes, options) => (await (real ??= load())).getToken(scopes, options) };
 }
 
 /**

@@ -34,7 +34,11 @@ export interface Usable {
 
 /** Loads and compiles a runbook by path or shipped name; refuses one with any error. */
 export function loadUsableRunbook(ref: string): Usable {
-  const source = readRunbookSource(ref, { runbooksDir: shippedRunbooksDir() });
+  return usableOf(readRunbookSource(ref, { runbooksDir: shippedRunbooksDir() }));
+}
+
+/** Checks a runbook's text; refuses one with any error. */
+export function usableOf(source: SourceFile): Usable {
   const checked = checkSource(source);
   const errors = checked.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !checked.runbook || !checked.compiled) {

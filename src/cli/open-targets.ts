@@ -2,12 +2,10 @@
  * Opening a runbook's targets, shared by `run`/`resume` and `plan --live`: every role checked
  * against the targets file and every credential resolved before the first connection (so a run or
  * plan that cannot finish opens nothing), then SQL through the mssql adapter and, when the runbook
- * calls Azure, the link resource through the ARM adapter. Imported only by lazily loaded commands:
- * it is where the drivers come in.
+ * calls Azure, the link resource through the ARM adapter. Each adapter is imported here, at the
+ * moment it is needed (issue 13): mssql when the first target opens, the Azure SDKs only for an
+ * Entra sign-in or a runbook with ARM steps.
  */
-import { openAzureLink } from '../adapters/arm-link.js';
-import { azureCredentialFor, createEntraCredential } from '../adapters/azure-credential.js';
-import { openSqlTarget } from '../adapters/mssql-target.js';
 import { AgmedicError } from '../errors.js';
 import type { AzureLink } from '../ports/azure-link.js';
 import type { SqlTarget } from '../ports/sql-target.js';
@@ -51,19 +49,25 @@ export function assertTargetsCover(runbook: Runbook, config: TargetsConfig): voi
 export async function openRunTargets(runbook: Runbook, config: TargetsConfig, opts: OpenTargetsOptions = {}): Promise<RunTargets> {
   const env = opts.env ?? process.env;
   assertTargetsCover(runbook, config);
-  const credentials = new Map<string, Awaited<ReturnType<typeof resolvePassword>> | ReturnType<typeof createEntraCredential>>();
+  const azureToo = usesAzure(runbook);
+  const entra = runbook.targets.some((role) => config.targets[role]!.auth.type === 'entra');
+  const [{ openSqlTarget }, credentialModule, armModule] = await Promise.all([
+    import('../adapters/mssql-target.js'),
+    entra || azureToo ? import('../adapters/azure-credential.js') : undefined,
+    azureToo ? import('../adapters/arm-link.js') : undefined,
+  ]);
+  const credentials = new Map<string, Parameters<typeof openSqlTarget>[2]>();
   for (const role of runbook.targets) {
     const t = config.targets[role]!;
-    credentials.set(role, t.auth.type === 'entra' ? createEntraCredential(t.auth.credential, t.auth.clientId) : await resolvePassword(t, opts.askPassword, env));
+    credentials.set(role, t.auth.type === 'entra' ? credentialModule!.createEntraCredential(t.auth.credential, t.auth.clientId) : await resolvePassword(t, opts.askPassword, env));
   }
-  const azureToo = usesAzure(runbook);
   const sql: Record<string, SqlTarget> = {};
   const azure: Record<string, AzureLink> = {};
   try {
     for (const role of runbook.targets) {
       const t = config.targets[role]!;
       sql[role] = await openSqlTarget(role, t, credentials.get(role)!, opts.appName === undefined ? {} : { appName: opts.appName });
-      if (t.azure && azureToo) azure[role] = openAzureLink(role, t.azure, azureCredentialFor(t.azure, t.auth, env));
+      if (t.azure && armModule) azure[role] = armModule.openAzureLink(role, t.azure, credentialModule!.azureCredentialFor(t.azure, t.auth, env));
     }
   } catch (err) {
     await closeRunTargets({ sql, azure });

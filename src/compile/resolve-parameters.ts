@@ -3,7 +3,8 @@
  * Every problem is collected; nothing throws.
  */
 import type { Diagnostic } from '../errors.js';
-import { DURATION_PATTERN, type Parameter, type Runbook } from '../runbook/schema.js';
+import { DURATION_PATTERN } from '../runbook/patterns.js';
+import type { Parameter, Runbook } from '../runbook/schema.js';
 import { identifierProblem } from '../runbook/sql-template.js';
 import { didYouMean } from '../runbook/suggest.js';
 import type { ParamValue } from './types.js';

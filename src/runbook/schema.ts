@@ -8,17 +8,14 @@
  * them with source positions.
  */
 import { z } from 'zod';
+import { DURATION_PATTERN, ID_PATTERN, PARAM_NAME_PATTERN } from './patterns.js';
 
 // zod 4 compiles a specialised parser with `new Function` on a schema's first use; a CLI that
 // parses one runbook and exits pays that compile (~50 ms) for nothing. Interpreted parsing is
 // plenty fast even for 10k-step runbooks (bench/compile-scale.ts).
 z.config({ jitless: true });
 
-/** Step ids and parameter names: what CEL can address as `facts.<id>` / a variable. */
-export const ID_PATTERN = /^[a-z][a-z0-9_-]*$/;
-export const PARAM_NAME_PATTERN = /^[a-z][a-zA-Z0-9_]*$/;
-/** 90s, 5m, 1h30m, 2d, 250ms. */
-export const DURATION_PATTERN = /^(?:\d+(?:ms|s|m|h|d))+$/;
+export { ID_PATTERN, PARAM_NAME_PATTERN, DURATION_PATTERN };
 
 const cel = z.string().min(1).describe('A CEL expression (https://cel.dev).');
 const duration = z.string().regex(DURATION_PATTERN).describe('A duration such as 250ms, 30s, 5m, 1h30m, 2d.');

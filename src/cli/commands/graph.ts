@@ -1,10 +1,10 @@
-import { renderGraph } from '../../compile/index.js';
+import { renderGraph } from '../../compile/render-plan.js';
 import { EXIT } from '../exit-codes.js';
-import { loadUsableRunbook } from '../load-and-compile.js';
+import { loadUsableRunbookFast } from '../known-good.js';
 import type { Output } from '../output.js';
 
 export async function graphCommand(ref: string, opts: { format: 'mermaid' | 'dot' }, output: Output): Promise<number> {
-  const usable = loadUsableRunbook(ref);
+  const usable = await loadUsableRunbookFast(ref);
   output.out(renderGraph(usable.compiled, opts.format));
   return EXIT.ok;
 }

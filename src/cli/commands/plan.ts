@@ -1,8 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { buildPlan, renderPlan, resolveParameters } from '../../compile/index.js';
+// The compile stage's files one by one, not its index: plan must not load the compiler itself.
+import { buildPlan } from '../../compile/build-plan.js';
+import { renderPlan } from '../../compile/render-plan.js';
+import { resolveParameters } from '../../compile/resolve-parameters.js';
 import { AgmedicError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { loadUsableRunbook } from '../load-and-compile.js';
+import { loadUsableRunbookFast } from '../known-good.js';
 import type { Output } from '../output.js';
 import { parseParamPairs } from '../parse-params.js';
 
@@ -18,7 +21,7 @@ export interface PlanOptions {
 }
 
 export async function planCommand(ref: string, opts: PlanOptions, output: Output): Promise<number> {
-  const usable = loadUsableRunbook(ref);
+  const usable = await loadUsableRunbookFast(ref);
   const resolved = resolveParameters(usable.runbook, parseParamPairs(opts.param));
   const problems = resolved.diagnostics.filter((d) => d.severity === 'error');
   if (problems.length) throw AgmedicError.fromDiagnostics(problems, 'parameters do not fit the runbook');

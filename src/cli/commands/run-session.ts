@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { defaultStateDir, fileJournalStore } from '../../adapters/file-journal.js';
-import { createInquirerPrompter } from '../../adapters/inquirer-prompter.js';
 import { systemTimers } from '../../adapters/system-timers.js';
 import { defaultAuditLogPath, openAuditLog } from '../../audit/index.js';
 import { buildPlan, renderPlanHeader, resolveParameters, type ParamValue, type Plan } from '../../compile/index.js';
@@ -163,7 +162,8 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
         `${usable.runbook.metadata.name} asks for confirmation (steps: ${[...new Set(asks)].join(', ')}) and there is no terminal; nothing was changed. Run it at a terminal, or unattended with a signed approval (--unattended --approval FILE).`,
       );
     }
-    prompter = deps.prompter ?? createInquirerPrompter({ operator });
+    // inquirer (~0.4 s to load) only at a terminal; the NO_TTY refusal above runs without it.
+    prompter = deps.prompter ?? (await import('../../adapters/inquirer-prompter.js')).createInquirerPrompter({ operator });
   }
   } catch (err) {
     await recordRefusal(err, {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { formatDiagnostics, lineColOf, type Diagnostic } from '../../errors.js';
 import { readRunbookSource, shippedRunbooksDir } from '../../runbook/read-runbook.js';
 import { EXIT } from '../exit-codes.js';
-import { checkSource } from '../load-and-compile.js';
+import { checkSourceFast } from '../known-good.js';
 import type { Output } from '../output.js';
 
 /** Folders stand for the *.yaml / *.yml files directly inside them. */
@@ -44,7 +44,7 @@ export async function validateCommand(refs: string[], opts: { json?: boolean }, 
   const summary: Array<{ file: string; errors: number; warnings: number }> = [];
   for (const ref of files) {
     const source = readRunbookSource(ref, { runbooksDir: shippedRunbooksDir() });
-    const { diagnostics } = checkSource(source);
+    const { diagnostics } = await checkSourceFast(source);
     all.push(...diagnostics);
     summary.push({
       file: source.name,
