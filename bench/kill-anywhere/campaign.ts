@@ -120,6 +120,8 @@ export interface CampaignOptions {
   speed?: number;
   parallel?: number;
   cases?: readonly Case[];
+  /** Exactly these trials instead of the planned mix (the short version in npm test). */
+  plans?: { case: string; plan: KillPlan }[];
   /** Passed to startLab: ARM operations that take this long (once the lab offers it). */
   armOperationDelayMs?: number;
   log?: (line: string) => void;
@@ -239,6 +241,18 @@ async function startCaseLab(c: Case, speed: number, armOperationDelayMs: number 
   };
 }
 
+/** Calls `then` as soon as the run's folder appears under AGMEDIC_HOME/runs (polled every 5 ms). */
+function whenRunExists(home: string, run: Proc, then: () => void): { stop(): void } {
+  const poll = setInterval(() => {
+    if (runIds(home).length > 0) {
+      clearInterval(poll);
+      then();
+    }
+  }, 5);
+  void run.exit.then(() => clearInterval(poll));
+  return { stop: () => clearInterval(poll) };
+}
+
 function runIds(home: string): string[] {
   const dir = join(home, 'runs');
   return existsSync(dir) ? readdirSync(dir) : [];
@@ -266,8 +280,12 @@ export async function runTrial(trial: number, c: Case, plan: KillPlan, baseline:
         else setImmediate(kill);
       });
     }
-    const timer = plan.kind === 'random' ? setTimeout(kill, plan.ms) : undefined;
+    // A random instant of the run itself: counted from the moment its journal exists (process start
+    // is seconds on a loaded machine, and a kill there only proves that nothing was sent).
+    let timer: NodeJS.Timeout | undefined;
+    const started = plan.kind === 'random' ? whenRunExists(e.home, run, () => (timer = setTimeout(kill, plan.ms))) : undefined;
     const first = await run.exit;
+    started?.stop();
     clearTimeout(timer);
     let report = parseReport(first.stdout, first.code);
     result.killed = first.signal === 'SIGKILL';
@@ -325,7 +343,7 @@ export function planTrials(n: number, seed: number, cases: readonly Case[], base
   for (let i = 0; i < wantSystematic && out.length < n; i++) out.push(systematic[i % systematic.length]!);
   while (out.length < n) {
     const c = cases[Math.floor(random() * cases.length)]!;
-    // Up to the uninterrupted run's length (process start included) plus 10 %.
+    // Up to the uninterrupted run's length (from its journal's creation) plus 10 %.
     out.push({ c, plan: { kind: 'random', ms: Math.round(random() * baselines[c.name]!.ms * 1.1) } });
   }
   // Shuffled (seeded) so a parallel campaign mixes cases.
@@ -362,8 +380,10 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     const operator = c.operator ? setInterval(() => c.operator!(e), 15) : undefined;
     try {
       const { approval, trustedKeys } = approve(e, c.runbook, c.params, 'baseline');
-      const t1 = performance.now();
-      const done = await spawnChild(opts.childJs, ['run', JSON.stringify({ runbook: c.runbook, params: c.params, targets: e.targets, approval, trustedKeys })], e.env).exit;
+      let t1 = performance.now();
+      const proc = spawnChild(opts.childJs, ['run', JSON.stringify({ runbook: c.runbook, params: c.params, targets: e.targets, approval, trustedKeys })], e.env);
+      whenRunExists(e.home, proc, () => (t1 = performance.now()));
+      const done = await proc.exit;
       const report = parseReport(done.stdout, done.code);
       changes = changeKeys(e.lab);
       baselines[c.name] = { changes, ms: Math.round(performance.now() - t1), outcome: report.outcome };
@@ -372,9 +392,11 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       if (operator) clearInterval(operator);
       await e.close();
     }
-    log(`baseline ${c.name}: ${baselines[c.name]!.outcome} in ${baselines[c.name]!.ms} ms (+ ${Math.round(performance.now() - t0 - baselines[c.name]!.ms)} ms warm-up), changes: ${changes.join(' | ')}`);
+    log(`baseline ${c.name}: ${baselines[c.name]!.outcome}, run ${baselines[c.name]!.ms} ms (+ ${Math.round(performance.now() - t0 - baselines[c.name]!.ms)} ms lab and process start), changes: ${changes.join(' | ')}`);
   });
-  const plans = planTrials(opts.trials, opts.seed, cases, baselines);
+  const plans = opts.plans
+    ? opts.plans.map((p) => ({ c: cases.find((c) => c.name === p.case)!, plan: p.plan }))
+    : planTrials(opts.trials, opts.seed, cases, baselines);
   const trials = await pool(plans, opts.parallel ?? 1, async ({ c, plan }, i) => {
     const r = await runTrial(i + 1, c, plan, baselines[c.name]!.changes, opts);
     log(formatTrial(r));
@@ -400,7 +422,8 @@ export function summarize(report: CampaignReport): string {
   for (const r of t) byCase.set(r.case, (byCase.get(r.case) ?? 0) + 1);
   return [
     `trials: ${t.length} (${[...byCase].map(([k, v]) => `${k} ${v}`).join(', ')})`,
-    `kill plans: ${t.filter((r) => r.plan.kind === 'after-change').length} right after a change (SQL statement or ARM request), ${t.filter((r) => r.plan.kind === 'random').length} at random instants`,
+    `kill plans: ${t.filter((r) => r.plan.kind === 'after-change').length} right after a change (SQL statement or ARM request), ${t.filter((r) => r.plan.kind === 'random').length} at random instants of the run`,
+    `ARM-change kills: ${t.filter((r) => r.plan.kind === 'after-change' && r.doubleArm.length > 0).length} re-sent the Azure change on resume (issue 14 item 1)`,
     `killed: ${killed.length} (${killed.filter((r) => r.restarted).length} before the run existed and were started again; ${t.length - killed.length} finished before their kill point)`,
     `resumed: ${killed.filter((r) => r.resumes > 0).length} runs, ${t.reduce((s, r) => s + r.resumes, 0)} resume calls, ${t.reduce((s, r) => s + r.inDoubt, 0)} in-doubt steps settled by verify`,
     `double executions: ${t.reduce((s, r) => s + r.doubleSql.length, 0)} SQL, ${t.reduce((s, r) => s + r.doubleArm.length, 0)} ARM; missing changes: ${t.reduce((s, r) => s + r.missing.length, 0)}`,
