@@ -45,6 +45,8 @@ it('SIGKILL right after a SQL change or at a random instant, then resume: fixed,
     expect([t.doubleSql, t.doubleArm, t.missing, t.outcome], lines).toEqual([[], [], [], 'fixed']);
     expect(t.killed, lines).toBe(true);
   }
+  // The ARM trial below really killed the run right after the PATCH (so its expected failure is the double).
+  expect(report.trials[2]!.killed, lines).toBe(true);
   // The change-point kill left the change in doubt; resume settled it by verify instead of re-sending.
   expect([report.trials[0]!.resumes, report.trials[0]!.inDoubt], lines).toEqual([1, 1]);
 });
