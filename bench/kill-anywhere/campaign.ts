@@ -428,6 +428,8 @@ export function summarize(report: CampaignReport): string {
     `resumed: ${killed.filter((r) => r.resumes > 0).length} runs, ${t.reduce((s, r) => s + r.resumes, 0)} resume calls, ${t.reduce((s, r) => s + r.inDoubt, 0)} in-doubt steps settled by verify`,
     `double executions: ${t.reduce((s, r) => s + r.doubleSql.length, 0)} SQL, ${t.reduce((s, r) => s + r.doubleArm.length, 0)} ARM; missing changes: ${t.reduce((s, r) => s + r.missing.length, 0)}`,
     `outcomes: ${[...outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    // Known defects of issue 14 the campaign reproduces, so a reader can tell them from new ones.
+    `failures by cause: ${t.filter((r) => r.doubleArm.length > 0).length} Azure change re-sent on resume (item 1), ${t.filter((r) => !r.ok && /AUDIT_WRITE.*held by process 0/.test(r.detail ?? '')).length} resume refused by an empty audit lock left by the kill (item 7, resumable after 60 s), ${t.filter((r) => !r.ok && r.doubleArm.length === 0 && !/AUDIT_WRITE.*held by process 0/.test(r.detail ?? '')).length} other`,
     `passed: ${t.filter((r) => r.ok).length}/${t.length}`,
   ].join('\n');
 }
