@@ -86,12 +86,15 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   const cert = await generateLabCertificate([...new Set(['localhost', '127.0.0.1', host])]);
   const logFile = options.statementLogFile;
   const closers: (() => Promise<void>)[] = [];
+  // Timers the lab sets for itself (a restart's wake-up) end with it.
+  const lifetime = new AbortController();
+  closers.push(async () => lifetime.abort());
   const pairs: LabPair[] = [];
   let control: ControlServer | null = null;
   try {
     const built = await Promise.all(
       Array.from({ length: pairCount }, (_, i) =>
-        startPair({ index: i, scenario: scenarioOf(i), spec: specs.get(scenarioOf(i))!, basePort, host, password, speed, options, cert, tlsMode, armToken, closers }),
+        startPair({ index: i, scenario: scenarioOf(i), spec: specs.get(scenarioOf(i))!, basePort, host, password, speed, options, cert, tlsMode, armToken, closers, signal: lifetime.signal }),
       ),
     );
     pairs.push(...built);
@@ -175,6 +178,7 @@ interface PairInput {
   tlsMode: 'off' | 'strict';
   armToken: string;
   closers: (() => Promise<void>)[];
+  signal: AbortSignal;
 }
 
 async function startPair(p: PairInput): Promise<LabPair> {
@@ -229,7 +233,7 @@ async function startPair(p: PairInput): Promise<LabPair> {
       },
     },
     world,
-    control: createPairControl({ index: p.index, scenario: p.scenario, world, servers: { sqlserver: sqlServer, mi: miServer } }),
+    control: createPairControl({ index: p.index, scenario: p.scenario, world, servers: { sqlserver: sqlServer, mi: miServer }, signal: p.signal }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AgmedicError } from '../../errors.js';
@@ -29,25 +30,71 @@ const int = (name: string, text: string, min: number, max: number): number => {
   return n;
 };
 
-/** Resolves when the process gets SIGINT or SIGTERM: the lab runs in the foreground until then. */
+/**
+ * Resolves when the process gets SIGINT or SIGTERM: the lab runs in the foreground until then.
+ * The handlers stay: a second signal (Ctrl-C reaches both processes, then the supervisor sends
+ * SIGTERM) must not kill the lab halfway through closing; the supervisor's deadline bounds it.
+ */
 function untilSignal(): Promise<void> {
   return new Promise((done) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    process.on('SIGINT', () => done());
+    process.on('SIGTERM', () => done());
+    // Under a supervisor: if it dies (even by SIGKILL) the IPC channel closes; no orphaned lab.
+    if (process.channel) {
+      process.once('disconnect', () => done());
+      process.channel.unref();
+    }
   });
+}
+
+/** Set (to the supervisor's pid) in the environment of the process that runs the lab. */
+const SUPERVISED_ENV = 'AGMEDIC_LAB_SUPERVISOR';
+/** How long the lab gets to close cleanly after a signal before it is killed. */
+const STOP_GRACE_MS = 400;
+
+/**
+ * `lab up` is two processes. Signal handlers are JavaScript and run only when the event loop is
+ * free; one slow statement in the lab (or anything else that holds its loop) used to make SIGTERM
+ * and Ctrl-C wait for it — minutes, in issue 14. The supervisor does nothing but wait, so it
+ * always hears the signal: it asks the lab process to stop, kills it if it has not within
+ * {@link STOP_GRACE_MS}, and removes the state file the lab could not remove itself.
+ */
+async function superviseLabUp(stateFile: string, output: Output, json: boolean): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [SUPERVISED_ENV]: String(process.pid) },
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const signalled = untilSignal().then(() => 'signal' as const);
+  const first = await Promise.race([exited, signalled]);
+  if (first !== 'signal') {
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
+    return first.code ?? EXIT.internal;
+  }
+  child.kill('SIGTERM');
+  let kill: NodeJS.Timeout | undefined;
+  const killed = new Promise<{ code: null; signal: NodeJS.Signals }>((resolve) => {
+    kill = setTimeout(() => {
+      child.kill('SIGKILL');
+      // SIGKILL cannot be refused; waiting for the kernel to tear a large heap down is not needed.
+      resolve({ code: null, signal: 'SIGKILL' });
+    }, STOP_GRACE_MS);
+  });
+  const end = await Promise.race([exited, killed]);
+  clearTimeout(kill);
+  // Harmless when the lab removed it itself; needed when it was killed.
+  removeStateFileOf(stateFile, child.pid);
+  if (end.signal !== null && !json) output.out(`agmedic lab: stopped (${end.signal}: it did not stop within ${STOP_GRACE_MS} ms)`);
+  return end.signal !== null ? EXIT.ok : (end.code ?? EXIT.ok);
 }
 
 /**
  * `agmedic lab up`: starts the lab, writes the targets file and the state file (control URL and
  * token, for `agmedic lab fault`), prints the endpoints and waits for SIGINT/SIGTERM.
- * `until` replaces the signal wait in tests.
+ * `until` replaces the signal wait in tests (and runs the lab in this process).
  */
-export async function labUpCommand(opts: LabUpOptions, output: Output, until: Promise<void> = untilSignal()): Promise<number> {
+export async function labUpCommand(opts: LabUpOptions, output: Output, until?: Promise<void>): Promise<number> {
   const speed = Number(opts.speed);
   if (!(Number.isFinite(speed) && speed > 0)) throw new AgmedicError('USAGE', `--speed must be a positive number, not "${opts.speed}"`);
   const pairs = int('pairs', opts.pairs, 1, 100);
@@ -61,6 +108,7 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until: Pr
   const targetsOut = resolve(opts.targetsOut ?? join(dirname(stateFile), 'lab-targets.yaml'));
   const envOut = resolve(opts.envOut ?? join(dirname(stateFile), 'lab.env'));
   mkdirSync(dirname(stateFile), { recursive: true });
+  if (until === undefined && process.env[SUPERVISED_ENV] === undefined) return superviseLabUp(stateFile, output, opts.json === true);
 
   const lab = await startLab({
     scenario: scenarios[scenarios.length - 1]!,
@@ -83,7 +131,7 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until: Pr
     writeStateFile(stateFile, lab, targetsOut);
     envText = writeEnvFile(envOut, lab, stateFile);
     output.out(opts.json ? JSON.stringify({ ...describe(lab, targetsOut, stateFile), envFile: envOut }) : render(lab, targetsOut, stateFile, envOut));
-    await until;
+    await (until ?? untilSignal());
   } finally {
     await lab.close();
     removeStateFileIfOurs(stateFile);
@@ -175,9 +223,13 @@ function writeStateFile(file: string, lab: Lab, targets: string): void {
 
 /** Another `lab up` may have taken the file over since; only the writer removes it. */
 function removeStateFileIfOurs(file: string): void {
+  removeStateFileOf(file, process.pid);
+}
+
+function removeStateFileOf(file: string, pid: number | undefined): void {
   try {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number };
-    if (doc.pid === process.pid) rmSync(file, { force: true });
+    if (pid !== undefined && doc.pid === pid) rmSync(file, { force: true });
   } catch {
     // already gone or unreadable: nothing of ours to clean up
   }

@@ -12,7 +12,12 @@ export interface PairParts {
   scenario: string;
   world: LabWorld;
   servers: { sqlserver: TdsServer; mi: TdsServer };
+  /** Aborted when the lab closes: stops the wake-up after a restart. */
+  signal?: AbortSignal;
 }
+
+/** How often a restarted instance is checked for being back (real time). */
+const RESTART_POLL_MS = 200;
 
 /** Longest statement delay accepted: a larger one is a typo that would hang every client. */
 const MAX_DELAY_MS = 10 * 60_000;
@@ -35,6 +40,18 @@ export function createPairControl(parts: PairParts): LabPairControl {
     if (!kind) throw new AgmedicError('LAB_CONTROL', `no instance "${ref}" in the lab; use sqlserver, mi, SQL01 or mi-lab`);
     const inst = [...world.instances.values()].find((i) => i.kind === kind)!;
     return { kind, inst, server: servers[kind] };
+  };
+  /**
+   * The model brings an instance back only when something syncs it, and a login does not: with no
+   * other traffic every login failed forever. Syncing until it is up makes a restart end by itself.
+   */
+  const wakeWhenBack = (inst: InstanceState): void => {
+    const timer = setInterval(() => {
+      if (parts.signal?.aborted) return clearInterval(timer);
+      world.sync();
+      if (inst.up) clearInterval(timer);
+    }, RESTART_POLL_MS);
+    timer.unref();
   };
   const roleOf = (inst: InstanceState): ReplicaRole | null => world.sideOf(inst.name)?.role ?? null;
 
@@ -105,6 +122,7 @@ export function createPairControl(parts: PairParts): LabPairControl {
       world.restartInstance(inst.name);
       // A restarted server closes every session; the model already forgot them.
       server.dropAllConnections();
+      wakeWhenBack(inst);
     },
     partitionLink(on) {
       world.partitionLink(on);

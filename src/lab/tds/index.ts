@@ -20,6 +20,6 @@
  * const server = await startTdsServer({ engine, tls: { key: pems.key, cert: pems.cert } });
  * console.log(`listening on ${server.host}:${server.port}`);
  */
-export { startTdsServer } from './start-tds-server.js';
+export { DEFAULT_TDS_LIMITS, startTdsServer } from './start-tds-server.js';
 export { generateLabCertificate, type LabCertificate } from './generate-lab-certificate.js';
-export type { StatementEvent, TdsServer, TdsServerOptions } from './types.js';
+export type { StatementEvent, TdsLimits, TdsServer, TdsServerOptions } from './types.js';

@@ -6,6 +6,7 @@ import { acceptLogin } from './accept-login.js';
 import { BufferWriter } from './buffer-writer.js';
 import { decodeRpc, decodeSqlBatch, decodeTransactionRequest, TmRequest } from './decode-request.js';
 import { encodeDoneOnly, encodeOutputs } from './encode-outputs.js';
+import { encodeLoginFailure } from './login-response.js';
 import { parseLogin7 } from './login7.js';
 import { type ClientMessage, DEFAULT_PACKET_SIZE, frameMessage, MessageAssembler, PacketType } from './packet.js';
 import { buildPreloginReply, ENCRYPT_NOT_SUP, parsePrelogin } from './prelogin.js';
@@ -30,6 +31,12 @@ interface EngineCall {
 
 const EMPTY = new Uint8Array(0);
 let transactionCounter = 0n;
+/** Requests a client may queue before the lab stops reading its socket (TCP then slows it down). */
+const MAX_QUEUED_MESSAGES = 64;
+/** A connection over the cap gets this long to hear why it is refused. */
+const OVER_CAPACITY_TIMEOUT_MS = 2_000;
+/** Let other connections' I/O run between two requests of one connection. */
+const yieldToOthers = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * One client connection: PRELOGIN → LOGIN7 → requests, strictly one at a time (no MARS), with
@@ -47,18 +54,28 @@ export class TdsConnection {
   private engineBusy: Promise<unknown> = Promise.resolve();
   private session: SessionContext | undefined;
   private transaction: Buffer | undefined;
+  /** Closes a connection that never finishes logging in: it would hold a slot for nothing. */
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private readonly overCapacity: boolean;
+  /** The socket closed and the server was told; set once. */
+  private released = false;
   readonly spid: number;
 
   constructor(
     private readonly socket: Socket,
     private readonly server: ServerState,
     private readonly onClosed: (conn: TdsConnection) => void,
+    opts: { overCapacity?: boolean } = {},
   ) {
     this.spid = server.nextSpid();
+    this.overCapacity = opts.overCapacity ?? false;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.onClose());
+    const timeout = this.overCapacity ? Math.min(OVER_CAPACITY_TIMEOUT_MS, server.limits.handshakeTimeoutMs) : server.limits.handshakeTimeoutMs;
+    this.handshakeTimer = setTimeout(() => socket.destroy(), timeout);
+    this.handshakeTimer.unref();
   }
 
   destroy(): void {
@@ -85,11 +102,30 @@ export class TdsConnection {
       if (message.type === PacketType.ATTENTION && this.phase === 'ready') this.onAttention();
       else this.queue.push(message);
     }
+    // A client pipelining requests faster than they run is held back by TCP, not by our memory.
+    if (this.queue.length >= MAX_QUEUED_MESSAGES) this.socket.pause();
     void this.pump();
   }
 
+  /** Resolves once the socket has flushed what it holds (or closed): responses never pile up unread. */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
   private onClose(): void {
-    if (this.phase === 'closed') return;
+    clearTimeout(this.handshakeTimer);
+    // Not keyed on phase: a refused login sets 'closed' before the socket closes, and its slot
+    // must still be given back (or failed logins would fill the connection cap).
+    if (this.released) return;
+    this.released = true;
     this.phase = 'closed';
     this.running?.controller.abort();
     if (this.running) this.running.cancelled = true;
@@ -134,7 +170,10 @@ export class TdsConnection {
     this.pumping = true;
     try {
       while (this.queue.length > 0 && this.phase !== 'closed') {
+        if (this.socket.writableNeedDrain) await this.drained();
+        if (this.released) return;
         const message = this.queue.shift()!;
+        if (this.queue.length < MAX_QUEUED_MESSAGES / 2 && this.socket.isPaused()) this.socket.resume();
         try {
           await this.handle(message);
         } catch (err) {
@@ -144,6 +183,8 @@ export class TdsConnection {
           }
           this.send(this.protocolErrorResponse(err.message));
         }
+        // One connection's pipelined requests must not starve the lab's other connections.
+        if (this.queue.length > 0) await yieldToOthers();
       }
     } finally {
       this.pumping = false;
@@ -167,6 +208,10 @@ export class TdsConnection {
     if (this.phase === 'prelogin' || this.phase === 'login') return this.handleHandshake(message);
     if (message.ignored) {
       this.send(encodeDoneOnly(DoneStatus.FINAL));
+      return;
+    }
+    if (message.oversizeBytes !== undefined) {
+      this.send(this.protocolErrorResponse(`the request is ${message.oversizeBytes} bytes, more than the lab accepts (${this.server.limits.maxRequestBytes})`));
       return;
     }
     switch (message.type) {
@@ -201,15 +246,28 @@ export class TdsConnection {
       this.socket.destroy();
       return;
     }
-    const outcome = acceptLogin(parseLogin7(message.payload), this.spid, this.server);
+    const login = parseLogin7(message.payload);
+    if (this.overCapacity) {
+      // SQL Server's answer when user connections are exhausted; tedious reports it as ELOGIN.
+      const max = this.server.limits.maxConnections;
+      this.send(encodeLoginFailure([{ number: 17809, state: 1, class: 20, message: `Could not connect because the maximum number of '${max}' user connections has already been reached. The system administrator can use sp_configure to increase the maximum value. The connection has been closed.` }], this.server.engine.serverName));
+      this.socket.end();
+      this.phase = 'closed';
+      return;
+    }
+    const outcome = acceptLogin(login, this.spid, this.server);
     this.send(outcome.response);
     if (!outcome.ok) {
       this.socket.end();
       this.phase = 'closed';
       return;
     }
+    clearTimeout(this.handshakeTimer);
     this.session = outcome.session;
     this.packetSize = outcome.packetSize;
+    // Logged in: requests may be large now, and an oversized one is answered, not a reason to hang up.
+    this.assembler.maxMessageBytes = this.server.limits.maxRequestBytes;
+    this.assembler.discardOversize = true;
     this.phase = 'ready';
   }
 

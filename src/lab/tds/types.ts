@@ -19,6 +19,25 @@ export interface TdsServerOptions {
   /** PEM key and certificate: serve TDS 8.0 strict (TLS first, ALPN `tds/8.0`). */
   tls?: { key: string; cert: string };
   onStatement?: (ev: StatementEvent) => void;
+  /** Bounds on what clients can make the server hold; see {@link TdsLimits} for the defaults. */
+  limits?: TdsLimits;
+}
+
+/**
+ * What one client, or many, can make the lab hold: a lab that anyone on the machine can connect
+ * to must not be frozen or exhausted by one of them.
+ */
+export interface TdsLimits {
+  /**
+   * Open client connections, logged in or not (default 500). Up to 32 more are let in only to be
+   * told so at login — SQL Server's Msg 17809, "the maximum number of user connections" — and any
+   * beyond those are closed at accept.
+   */
+  maxConnections?: number;
+  /** A connection not logged in by then is closed (default 15 s; 2 s for one over the cap). */
+  handshakeTimeoutMs?: number;
+  /** Largest request after login (default 16 MiB): a larger one is read, dropped and answered with Msg 8009. */
+  maxRequestBytes?: number;
 }
 
 export interface TdsServer {
@@ -41,5 +60,6 @@ export interface ServerState {
   readonly engine: SqlEngine;
   readonly onStatement: ((ev: StatementEvent) => void) | undefined;
   statementDelayMs: number;
+  readonly limits: Required<TdsLimits>;
   nextSpid(): number;
 }
