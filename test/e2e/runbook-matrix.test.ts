@@ -234,7 +234,7 @@ describe('each runbook on its own incident', () => {
       expect(evidence).toHaveLength(3);
       expect((evidence[0]!.outcome as { rowCount: number }).rowCount).toBe(4);
       // The AG's replicas and backup preference were read (log backups may run on another replica).
-      expect(auditRecords(e, 'statement', 'ag_replicas')).toHaveLength(1);
+      expect(auditRecords(e, 'statement', 'ag_replicas')).toHaveLength(3); // its check, then fresh before each drop
       await expectRerunIsNoop(e, 'premature-log-truncation', PARAMS['premature-log-truncation']!, ['nothing-to-do']);
     });
   }, 90_000);

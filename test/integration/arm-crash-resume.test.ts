@@ -148,6 +148,11 @@ describe('SIGKILL while ARM carries out a change, then resume', () => {
     const journalFile = join(s.home, 'runs', runId, 'journal.jsonl');
     writeFileSync(journalFile, readFileSync(journalFile, 'utf8').split('\n').filter((l) => !l.includes('"type":"accepted"')).join('\n'));
     expect(journalText(s.home, runId)).toContain('"type":"intent"');
+    // Resume once ARM's operation is over, as this case claims: without its URL nothing tells an
+    // operation still running from one never sent, so a resume *during* it re-sends when verify says
+    // "not yet" (ARM answers 409 while it runs and the run waits; right after it ends, a second,
+    // idempotent PATCH is accepted). That window is stated in the README.
+    await new Promise((r) => setTimeout(r, ARM_OP_SECONDS * 1000 + 250));
     const r = await resume(s, runId);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ outcome: 'fixed', runId });
