@@ -1,4 +1,4 @@
-import { CERTIFICATE_AZURE_OPERATIONS, LINK_AZURE_OPERATIONS, type AzureOperation } from '../runbook/schema.js';
+import { CERTIFICATE_AZURE_OPERATIONS, LINK_AZURE_OPERATIONS, type AzureOperation } from '../runbook/azure-operations.js';
 import type { PlanAzureCall } from './types.js';
 
 /**
