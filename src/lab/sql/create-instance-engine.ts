@@ -10,7 +10,9 @@ import { callProcedure, parseExec } from './commands-exec.js';
 import { makeSessionParser } from './commands-session.js';
 import { syntaxError, type CommandParser, type Executor } from './cursor.js';
 import { createSelectRuntime, runSelect } from './run-select.js';
-import { splitStatements, tokenize, TokenizeError, type Statement } from './tokenize.js';
+import { parseBatch } from './parse-batch.js';
+import { planBatch, runPlan, type PlanNode } from './run-batch.js';
+import { tokenize, TokenizeError, type Statement } from './tokenize.js';
 import type { ExecContext } from './types.js';
 
 const PLAN_CACHE_SIZE = 500;
@@ -29,7 +31,7 @@ function toOutput(err: SqlServerError, line: number): BatchOutput {
 export function createInstanceEngine(world: LabWorld, instanceName: string): SqlEngine {
   const inst = world.instance(instanceName);
   const rt = createSelectRuntime();
-  const plans = new Map<string, { s: Statement; exec: Executor }[]>();
+  const plans = new Map<string, PlanNode[]>();
   const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeSessionParser(rt)];
 
   const parseStatement = (s: Statement): Executor => {
@@ -94,11 +96,10 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
 
   async function runBatch(req: SqlRequest, ctx: ExecContext): Promise<BatchOutput[]> {
     const { session } = req;
-    let plan: { s: Statement; exec: Executor }[] | undefined = plans.get(req.text);
+    let plan: PlanNode[] | undefined = plans.get(req.text);
     try {
       if (!plan) {
-        const statements = splitStatements(req.text, tokenize(req.text));
-        plan = statements.map((s) => ({ s, exec: parseStatement(s) }));
+        plan = planBatch(parseBatch(req.text, tokenize(req.text)), rt, parseStatement);
         // Runbooks and pollers repeat the same texts; parsed plans are pure, so keep a bounded cache.
         if (plans.size >= PLAN_CACHE_SIZE) plans.delete(plans.keys().next().value!);
         plans.set(req.text, plan);
@@ -111,34 +112,15 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
       }
       if (!isSqlServerError(err)) throw err;
       log(session, req.text, req, { ok: false, number: err.number, message: err.message });
-      return [toOutput(err, 1)];
+      return [toOutput(err, (err as { line?: number }).line ?? 1)];
     }
-    const outputs: BatchOutput[] = [];
-    for (const { s, exec } of plan) {
-      if (req.signal.aborted) break;
-      const fault = world.takeFailNext(inst.name, s.text);
-      if (fault) {
-        const message = fault.message ?? `Injected fault: error ${fault.errorNumber}.`;
-        outputs.push({ kind: 'error', number: fault.errorNumber, state: 1, class: 16, message, line: s.line });
-        log(session, s.text, req, { ok: false, number: fault.errorNumber, message });
-        continue;
-      }
-      try {
-        const out = await exec(ctx);
-        outputs.push(...out);
-        const rs = out.find((o) => o.kind === 'resultSet');
-        log(session, s.text, req, { ok: true, rowCount: rs && rs.kind === 'resultSet' ? rs.rows.length : undefined });
-      } catch (err) {
-        if (req.signal.aborted) break;
-        if (!isSqlServerError(err)) throw err;
-        outputs.push(toOutput(err, s.line));
-        const follow = (err as SqlServerError & { follow?: SqlServerError }).follow;
-        if (follow) outputs.push(toOutput(follow, s.line));
-        log(session, s.text, req, { ok: false, number: err.number, message: err.message });
-        // Severity 15 and below stop nothing; errors that abort a batch on SQL Server are not modelled apart.
-      }
-    }
-    return outputs;
+    return runPlan(plan, ctx, {
+      fault(s) {
+        const fault = world.takeFailNext(inst.name, s.text);
+        return fault ? new SqlServerError(fault.errorNumber, fault.message ?? `Injected fault: error ${fault.errorNumber}.`, 16) : undefined;
+      },
+      logged: (s, outcome) => log(session, s.text, req, outcome),
+    });
   }
 
   return {
