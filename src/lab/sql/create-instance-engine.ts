@@ -6,6 +6,7 @@ import { parseAvailabilityGroupCommand } from './commands-ag.js';
 import { parseBackup } from './commands-backup.js';
 import { parseCertificateCommand } from './commands-cert.js';
 import { parseDbcc } from './commands-dbcc.js';
+import { makeControlParser, refuseInTransaction, tranCount } from './commands-control.js';
 import { callProcedure, parseExec } from './commands-exec.js';
 import { makeSessionParser } from './commands-session.js';
 import { syntaxError, type CommandParser, type Executor } from './cursor.js';
@@ -16,6 +17,8 @@ import { tokenize, TokenizeError, type Statement } from './tokenize.js';
 import type { ExecContext } from './types.js';
 
 const PLAN_CACHE_SIZE = 500;
+/** Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON (SQL Server's documented list, as the lab parses them). */
+const IMPLICIT_STARTERS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE', 'CREATE', 'DROP', 'ALTER', 'GRANT', 'REVOKE', 'BEGIN']);
 
 function toOutput(err: SqlServerError, line: number): BatchOutput {
   return { kind: 'error', number: err.number, state: err.state, class: err.severity, message: err.message, line };
@@ -32,19 +35,28 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
   const inst = world.instance(instanceName);
   const rt = createSelectRuntime();
   const plans = new Map<string, PlanNode[]>();
-  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeSessionParser(rt)];
+  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeControlParser(rt), makeSessionParser(rt)];
+
+  /** Implicit transactions start at the first statement that touches data; some statements refuse to run in one. */
+  const inTransaction = (s: Statement, exec: Executor): Executor => (ctx) => {
+    refuseInTransaction(ctx, s.tokens);
+    if (ctx.session.state.get('implicitTransactions') === true && tranCount(ctx) === 0 && IMPLICIT_STARTERS.has(s.tokens[0]!.value)) {
+      ctx.session.state.set('trancount', 1);
+    }
+    return exec(ctx);
+  };
 
   const parseStatement = (s: Statement): Executor => {
     const head = s.tokens[0]!;
     if (head.type === 'word' && head.value === 'SELECT') {
-      return (ctx) => {
+      return inTransaction(s, (ctx) => {
         const r = runSelect(rt, s.tokens, ctx, ctx.bound);
         return [{ kind: 'resultSet', columns: r.columns, rows: r.rows }];
-      };
+      });
     }
     for (const p of parsers) {
       const exec = p(s);
-      if (exec) return exec;
+      if (exec) return inTransaction(s, exec);
     }
     throw syntaxError(head);
   };

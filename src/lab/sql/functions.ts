@@ -2,6 +2,7 @@ import alasql from 'alasql';
 import type { SessionContext } from '../engine-types.js';
 import type { LabWorld } from '../model/lab-world.js';
 import type { InstanceState } from '../model/types.js';
+import { SqlServerError } from '../model/sql-error.js';
 import { convertValue, dateAdd, dateDiff, datePart, toLabBinary } from './convert.js';
 
 /**
@@ -115,5 +116,24 @@ export function registerFunctions(): void {
   fn.LAB_SERVERNAME = () => need().inst.name;
   fn.LAB_VERSION = () => need().inst.versionText;
   fn.LAB_SPID = () => need().session.spid;
-  fn.LAB_TRANCOUNT = () => 0;
+  // Division (rewrite-division.ts): integer division of integers, and Msg 8134 on a zero divisor.
+  const divide = (a: unknown, b: unknown, integers: boolean): unknown => {
+    if (a === null || a === undefined || b === null || b === undefined) return null;
+    const x = Number(a);
+    const y = Number(b);
+    if (y === 0) throw new SqlServerError(8134, 'Divide by zero error encountered.', 16);
+    return integers && Number.isInteger(x) && Number.isInteger(y) ? Math.trunc(x / y) : x / y;
+  };
+  fn.LAB_DIV = (a, b) => divide(a, b, true);
+  fn.LAB_FDIV = (a, b) => divide(a, b, false);
+  fn.LAB_TRANCOUNT = () => (need().session.state.get('trancount') as number | undefined) ?? 0;
+  // TRY…CATCH: the error being handled (run-batch.ts), NULL outside a CATCH block.
+  const caught = (): { err: { number: number; severity: number; state: number; message: string }; line: number } | undefined =>
+    need().session.state.get('caughtError') as never;
+  fn.ERROR_NUMBER = () => caught()?.err.number ?? null;
+  fn.ERROR_SEVERITY = () => caught()?.err.severity ?? null;
+  fn.ERROR_STATE = () => caught()?.err.state ?? null;
+  fn.ERROR_MESSAGE = () => caught()?.err.message ?? null;
+  fn.ERROR_LINE = () => caught()?.line ?? null;
+  fn.ERROR_PROCEDURE = () => null;
 }

@@ -1,4 +1,5 @@
 import { syntaxError } from './cursor.js';
+import { rewriteDivision } from './rewrite-division.js';
 import { isWord, type Token } from './tokenize.js';
 
 /**
@@ -46,6 +47,10 @@ const typeText = (tokens: Token[]): string => tokens.map((t) => (t.type === 'ide
  * // "SELECT LAB_CAST ( 1 , 'varchar(5)' )"
  */
 export function rewriteSelectTokens(tokens: Token[]): Token[] {
+  return rewriteDivision(rewriteSpecialCalls(tokens));
+}
+
+function rewriteSpecialCalls(tokens: Token[]): Token[] {
   const out: Token[] = [];
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
@@ -56,7 +61,7 @@ export function rewriteSelectTokens(tokens: Token[]): Token[] {
       const as = topLevel(tokens, k + 2, close, (x) => isWord(x, 'AS'));
       const at = as[as.length - 1];
       if (at === undefined || at === k + 2 || at + 1 >= close) throw syntaxError(tokens[at ?? close]);
-      out.push(synth(t, 'word', 'LAB_CAST', 'LAB_CAST'), open, ...rewriteSelectTokens(tokens.slice(k + 2, at)), synth(t, 'op', ','));
+      out.push(synth(t, 'word', 'LAB_CAST', 'LAB_CAST'), open, ...rewriteSpecialCalls(tokens.slice(k + 2, at)), synth(t, 'op', ','));
       out.push(synth(t, 'string', `'${typeText(tokens.slice(at + 1, close))}'`, typeText(tokens.slice(at + 1, close))), tokens[close]!);
       k = close;
       continue;
@@ -68,8 +73,8 @@ export function rewriteSelectTokens(tokens: Token[]): Token[] {
       const spec = typeText(tokens.slice(k + 2, commas[0]));
       const exprEnd = commas[1] ?? close;
       out.push(synth(t, 'word', 'LAB_CONVERT', 'LAB_CONVERT'), open, synth(t, 'string', `'${spec}'`, spec), synth(t, 'op', ','));
-      out.push(...rewriteSelectTokens(tokens.slice(commas[0]! + 1, exprEnd)), synth(t, 'op', ','));
-      out.push(...(commas[1] !== undefined ? rewriteSelectTokens(tokens.slice(commas[1] + 1, close)) : [synth(t, 'word', 'NULL', 'NULL')]), tokens[close]!);
+      out.push(...rewriteSpecialCalls(tokens.slice(commas[0]! + 1, exprEnd)), synth(t, 'op', ','));
+      out.push(...(commas[1] !== undefined ? rewriteSpecialCalls(tokens.slice(commas[1] + 1, close)) : [synth(t, 'word', 'NULL', 'NULL')]), tokens[close]!);
       k = close;
       continue;
     }

@@ -3,7 +3,7 @@ import type { ColumnDef, SqlType, SqlValue } from '../engine-types.js';
 import { SqlServerError } from '../model/sql-error.js';
 import { registerFunctions, withScope } from './functions.js';
 import { syntaxError } from './cursor.js';
-import { isWord, type Token } from './tokenize.js';
+import { isWord, nameOf, type Token } from './tokenize.js';
 import type { ExecContext, Row, ViewDef } from './types.js';
 import { DATABASE_SCOPED, VIEWS, tableNameOf } from './views.js';
 import { rewriteSelectTokens } from './rewrite-select.js';
@@ -78,9 +78,17 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
   const pending: { alias: string; col: string }[] = [];
   const bare: { at: number; text: string }[] = [];
   const outputAliases = new Set<string>();
+  // Column references to re-spell as the catalog does (identifiers are case-insensitive under the
+  // instance's CI collation; alasql's are not). A bare select item keeps the typed spelling as its name.
+  const spellings: { at: number; text: string; qualifier?: string; item: boolean }[] = [];
+  let depth = 0;
   let literal = 0;
+  const itemStart = (j: number): boolean => isWord(tokens[j], 'SELECT', 'DISTINCT') || tokens[j]?.value === ',' || (tokens[j]?.type === 'number' && isWord(tokens[j - 1], 'TOP'));
+  const itemEnd = (j: number): boolean => tokens[j] === undefined || tokens[j]!.value === ',' || isWord(tokens[j], 'FROM', 'WHERE', 'ORDER', 'GROUP', 'UNION');
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
+    if (t.type === 'op' && t.value === '(') depth++;
+    else if (t.type === 'op' && t.value === ')') depth--;
     const dotted = (t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.';
     const single = (t.type === 'ident' || (t.type === 'word' && !KEYWORDS.has(t.value))) && !dotted && tokens[k + 1]?.value !== '(' && isWord(tokens[k - 1], 'FROM', 'JOIN');
     if (dotted || single) {
@@ -119,6 +127,11 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
     }
     switch (t.type) {
       case 'ident':
+        if (tokens[k - 1]?.value === '.' && tokens[k + 1]?.value !== '.') {
+          spellings.push({ at: out.length, text: t.value, qualifier: nameOf(tokens[k - 2])?.toLowerCase(), item: depth === 0 && itemStart(k - 3) && itemEnd(k + 1) });
+        } else if (tokens[k + 1]?.value !== '.' && !isWord(tokens[k - 1], 'AS') && tokens[k + 1]?.value !== '(') {
+          spellings.push({ at: out.length, text: t.value, item: depth === 0 && itemStart(k - 1) && itemEnd(k + 1) });
+        }
         if (isWord(tokens[k - 1], 'AS') || (endsExpression(tokens[k - 1]) && tokens[k + 1]?.value !== '.' && tokens[k - 1]?.value !== '.')) outputAliases.add(t.value.toLowerCase());
         out.push(`[${t.value.replace(/]/g, ']]')}]`);
         break;
@@ -160,12 +173,21 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
           k += 3;
         } else if (tokens[k + 1]?.value === '.' || tokens[k - 1]?.value === '.') {
           // alasql's lexer splits identifiers that start with a keyword (database_id → DATABASE …): bracket them.
+          if (tokens[k - 1]?.value === '.' && tokens[k + 1]?.value !== '.') {
+            spellings.push({ at: out.length, text: t.text, qualifier: nameOf(tokens[k - 2])?.toLowerCase(), item: depth === 0 && itemStart(k - 3) && itemEnd(k + 1) });
+          }
           out.push(`[${t.text}]`);
-        } else if (tokens[k + 1]?.value === '(' || (KEYWORDS.has(t.value) && !isWord(tokens[k - 1], 'AS'))) {
+        } else if (tokens[k + 1]?.value === '(') {
+          // Built-in function names are case-insensitive; alasql's registry is upper-case.
+          out.push(t.value);
+        } else if (KEYWORDS.has(t.value) && !isWord(tokens[k - 1], 'AS')) {
           out.push(t.text);
         } else {
           if (isWord(tokens[k - 1], 'AS') || endsExpression(tokens[k - 1])) outputAliases.add(t.text.toLowerCase());
-          else bare.push({ at: out.length, text: t.text });
+          else {
+            bare.push({ at: out.length, text: t.text });
+            spellings.push({ at: out.length, text: t.text, item: depth === 0 && itemStart(k - 1) && itemEnd(k + 1) });
+          }
           out.push(`[${t.text}]`);
         }
         break;
@@ -183,6 +205,12 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
     if (!aliases.has(lower) && !outputAliases.has(lower) && !views.some((v) => v.columns.some(([c]) => c === lower))) {
       throw new SqlServerError(207, `Invalid column name '${text}'.`);
     }
+  }
+  for (const sp of spellings) {
+    const scope = sp.qualifier ? [aliases.get(sp.qualifier)].filter((v): v is ViewDef => v !== undefined) : views;
+    const lower = sp.text.toLowerCase();
+    const canonical = scope.flatMap((v) => v.columns).find(([c]) => c.toLowerCase() === lower)?.[0];
+    if (canonical !== undefined && canonical !== sp.text) out[sp.at] = `[${canonical}]${sp.item ? ` AS [${sp.text.replace(/]/g, ']]')}]` : ''}`;
   }
   for (const { alias, col } of pending) {
     const view = aliases.get(alias);
