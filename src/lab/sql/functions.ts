@@ -65,12 +65,25 @@ function serverProperty(name: unknown): unknown {
   }
 }
 
+/**
+ * `=` and `<>` under SQL_Latin1_General_CP1_CI_AS: strings compare case-insensitively and ignore
+ * trailing spaces; everything else compares by value (dates, varbinary as LabBinary). The SELECT
+ * stage emits alasql's `==` / `!==`, which call alasql.utils.deepEqual; alasql itself calls its
+ * internal copy, so replacing the exported one changes only the comparisons the lab emits.
+ */
+export function labEquals(x: unknown, y: unknown): boolean {
+  if (x === null || x === undefined || y === null || y === undefined) return false;
+  if (typeof x === 'string' && typeof y === 'string') return x === y || x.replace(/ +$/, '').toUpperCase() === y.replace(/ +$/, '').toUpperCase();
+  return (x as { valueOf(): unknown }).valueOf() === (y as { valueOf(): unknown }).valueOf();
+}
+
 let registered = false;
 
 /** Registers the T-SQL functions alasql lacks or gets wrong (clock, NULL handling, catalog lookups). */
 export function registerFunctions(): void {
   if (registered) return;
   registered = true;
+  (alasql as unknown as { utils: { deepEqual: typeof labEquals } }).utils.deepEqual = labEquals;
   const fn = alasql.fn as Record<string, (...args: unknown[]) => unknown>;
   fn.GETDATE = nowDate;
   fn.GETUTCDATE = nowDate;

@@ -47,7 +47,28 @@ const typeText = (tokens: Token[]): string => tokens.map((t) => (t.type === 'ide
  * // "SELECT LAB_CAST ( 1 , 'varchar(5)' )"
  */
 export function rewriteSelectTokens(tokens: Token[]): Token[] {
-  return rewriteDivision(rewriteSpecialCalls(tokens));
+  return rewriteDivision(rewriteSpecialCalls(dropHints(tokens)));
+}
+
+/** Table hints SQL Server accepts in `WITH (…)` after a table; they change locking, not answers. */
+const TABLE_HINTS = new Set(['NOLOCK', 'READUNCOMMITTED', 'READCOMMITTED', 'READPAST', 'ROWLOCK', 'PAGLOCK', 'TABLOCK', 'TABLOCKX', 'HOLDLOCK', 'NOWAIT', 'UPDLOCK', 'XLOCK', 'SERIALIZABLE', 'REPEATABLEREAD', 'INDEX', 'FORCESEEK', 'FORCESCAN', 'NOEXPAND', 'SNAPSHOT', 'READCOMMITTEDLOCK']);
+
+/**
+ * Query hints (`OPTION (RECOMPILE)`, `OPTION (MAXDOP 1)`) and table hints change plans and locks,
+ * never results; the lab has neither, so they are accepted and dropped.
+ */
+function dropHints(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    const open = tokens[k + 1];
+    if (open?.type === 'op' && open.value === '(' && (isWord(t, 'OPTION') || (isWord(t, 'WITH') && tokens[k + 2]?.type === 'word' && TABLE_HINTS.has(tokens[k + 2]!.value)))) {
+      k = matching(tokens, k + 1);
+      continue;
+    }
+    out.push(t);
+  }
+  return out;
 }
 
 function rewriteSpecialCalls(tokens: Token[]): Token[] {

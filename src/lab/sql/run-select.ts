@@ -193,8 +193,8 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
         break;
       case 'op':
         // alasql's `=` is JS `===` on the raw values: dates and varbinary would compare by reference.
-        // Its `===` / `!===` compare valueOf(), which is the value for strings, numbers, dates and LabBinary.
-        out.push(t.value === '=' ? '===' : t.value === '<>' || t.value === '!=' ? '!===' : t.text);
+        // Its `==` / `!==` call utils.deepEqual, which the lab replaces with the CI collation's equality (functions.ts).
+        out.push(t.value === '=' ? '==' : t.value === '<>' || t.value === '!=' ? '!==' : t.text);
         break;
       default:
         out.push(t.text);
