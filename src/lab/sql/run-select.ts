@@ -338,10 +338,10 @@ function describe(rt: SelectRuntime, tr: Translated): { name: string; source?: S
  */
 export function runSelect(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValue>): { columns: ColumnDef[]; rows: SqlValue[][] } {
   const tr = translateCached(rt, tokens, ctx, bound);
-  const viewCtx = { world: ctx.world, inst: ctx.inst, now: ctx.world.now() };
+  const viewCtx = { world: ctx.world, inst: ctx.inst, now: ctx.world.now(), database: ctx.session.database };
   for (const view of tr.views) {
     const table = tableNameOf(view);
-    if (!view.volatile && rt.loaded.get(table) === ctx.world.version) continue;
+    if (!view.volatile && !view.currentDatabase && rt.loaded.get(table) === ctx.world.version) continue;
     const t = rt.db.tables[table] as { data: Row[]; indices: Record<string, unknown> };
     t.data = view.rows(viewCtx).map(loadRow);
     // alasql keeps join indexes per table across executions; new rows make them stale.

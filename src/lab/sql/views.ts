@@ -1,5 +1,7 @@
 import * as hadr from './views-hadr.js';
 import * as msdb from './views-msdb.js';
+import * as os from './views-os.js';
+import * as cluster from './views-hadr-cluster.js';
 import * as security from './views-security.js';
 import * as server from './views-server.js';
 import type { ViewDef } from './types.js';
@@ -16,7 +18,7 @@ function withDocumentedColumns(v: ViewDef): ViewDef {
   return { ...v, columns: [...documented, ...v.columns.filter(([n]) => !names.has(n))] };
 }
 
-const ALL: ViewDef[] = [...Object.values(hadr), ...Object.values(server), ...Object.values(security), ...Object.values(msdb)].map(withDocumentedColumns);
+const ALL: ViewDef[] = [...Object.values(hadr), ...Object.values(server), ...Object.values(security), ...Object.values(msdb), ...Object.values(os), ...Object.values(cluster)].map(withDocumentedColumns);
 
 /**
  * Catalog views whose rows belong to one database. The lab keeps certificates and keys in master
