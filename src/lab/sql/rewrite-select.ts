@@ -47,7 +47,35 @@ const typeText = (tokens: Token[]): string => tokens.map((t) => (t.type === 'ide
  * // "SELECT LAB_CAST ( 1 , 'varchar(5)' )"
  */
 export function rewriteSelectTokens(tokens: Token[]): Token[] {
-  return rewriteDivision(rewriteSpecialCalls(dropHints(tokens)));
+  return rewriteDivision(rewriteSpecialCalls(aliasAssignments(dropHints(tokens))));
+}
+
+/**
+ * `SELECT name = expr` is T-SQL for `SELECT expr AS name` (alasql knows only the latter). Only the
+ * outer select list is rewritten; `@var = expr` stays a variable assignment.
+ */
+function aliasAssignments(tokens: Token[]): Token[] {
+  if (!isWord(tokens[0], 'SELECT')) return tokens;
+  let from = 1;
+  if (isWord(tokens[from], 'DISTINCT', 'ALL')) from++;
+  if (isWord(tokens[from], 'TOP')) from += tokens[from + 1]?.value === '(' ? matching(tokens, from + 1) - from + 1 : 2;
+  const end = topLevel(tokens, from, tokens.length, (x) => isWord(x, 'FROM', 'INTO', 'WHERE', 'GROUP', 'ORDER', 'UNION', 'EXCEPT', 'INTERSECT', 'OPTION'))[0] ?? tokens.length;
+  const commas = topLevel(tokens, from, end, (x) => x.type === 'op' && x.value === ',');
+  const starts = [from, ...commas.map((c) => c + 1)];
+  const ends = [...commas, end];
+  if (!starts.some((st) => (tokens[st]?.type === 'word' || tokens[st]?.type === 'ident' || tokens[st]?.type === 'string') && tokens[st + 1]?.type === 'op' && tokens[st + 1]?.value === '=')) return tokens;
+  const out: Token[] = tokens.slice(0, from);
+  starts.forEach((st, i) => {
+    const item = tokens.slice(st, ends[i]);
+    const name = item[0]!;
+    if ((name.type === 'word' || name.type === 'ident' || name.type === 'string') && item[1]?.type === 'op' && item[1].value === '=' && item.length > 2) {
+      const alias: Token = { ...name, type: 'ident', value: name.type === 'word' ? name.text : name.value, text: `[${(name.type === 'word' ? name.text : name.value).replace(/]/g, ']]')}]` };
+      out.push(...item.slice(2), synth(name, 'word', 'AS', 'AS'), alias);
+    } else out.push(...item);
+    if (i < commas.length) out.push(tokens[commas[i]!]!);
+  });
+  out.push(...tokens.slice(end));
+  return out;
 }
 
 /** Table hints SQL Server accepts in `WITH (…)` after a table; they change locking, not answers. */

@@ -89,7 +89,8 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
     const t = tokens[k]!;
     if (t.type === 'op' && t.value === '(') depth++;
     else if (t.type === 'op' && t.value === ')') depth--;
-    const dotted = (t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.';
+    // `alias.*` names no object.
+    const dotted = (t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.' && tokens[k + 2]?.value !== '*';
     const single = (t.type === 'ident' || (t.type === 'word' && !KEYWORDS.has(t.value))) && !dotted && tokens[k + 1]?.value !== '(' && isWord(tokens[k - 1], 'FROM', 'JOIN');
     if (dotted || single) {
       const parts = [t.type === 'ident' ? t.value : t.text];
