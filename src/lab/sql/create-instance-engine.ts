@@ -6,6 +6,8 @@ import { parseAvailabilityGroupCommand } from './commands-ag.js';
 import { parseBackup } from './commands-backup.js';
 import { parseCertificateCommand } from './commands-cert.js';
 import { parseDbcc } from './commands-dbcc.js';
+import { makeTempTableParser } from './commands-temp-tables.js';
+import { dropTableVariables } from './temp-store.js';
 import { makeControlParser, refuseInTransaction, tranCount } from './commands-control.js';
 import { callProcedure, parseExec } from './commands-exec.js';
 import { makeSessionParser } from './commands-session.js';
@@ -35,7 +37,7 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
   const inst = world.instance(instanceName);
   const rt = createSelectRuntime();
   const plans = new Map<string, PlanNode[]>();
-  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeControlParser(rt), makeSessionParser(rt)];
+  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeControlParser(rt), makeTempTableParser(rt), makeSessionParser(rt)];
 
   /** Implicit transactions start at the first statement that touches data; some statements refuse to run in one. */
   const inTransaction = (s: Statement, exec: Executor): Executor => (ctx) => {
@@ -126,13 +128,15 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
       log(session, req.text, req, { ok: false, number: err.number, message: err.message });
       return [toOutput(err, (err as { line?: number }).line ?? 1)];
     }
-    return runPlan(plan, ctx, {
+    const outputs = await runPlan(plan, ctx, {
       fault(s) {
         const fault = world.takeFailNext(inst.name, s.text);
         return fault ? new SqlServerError(fault.errorNumber, fault.message ?? `Injected fault: error ${fault.errorNumber}.`, 16) : undefined;
       },
       logged: (s, outcome) => log(session, s.text, req, outcome),
     });
+    dropTableVariables(session);
+    return outputs;
   }
 
   return {
@@ -142,6 +146,7 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
     hasDatabase: (name) => inst.databases.some((d) => d.name.toLowerCase() === name.toLowerCase()),
     execute,
     closeSession(session) {
+      session.state.delete('tempTables');
       inst.sessions.delete(session.spid);
       releaseSessionLocks(inst, session.spid);
       world.touch();

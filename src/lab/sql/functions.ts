@@ -3,6 +3,8 @@ import type { SessionContext } from '../engine-types.js';
 import type { LabWorld } from '../model/lab-world.js';
 import type { InstanceState } from '../model/types.js';
 import { SqlServerError } from '../model/sql-error.js';
+import { findTemp } from './temp-store.js';
+import { VIEWS } from './views.js';
 import { convertValue, dateAdd, dateDiff, datePart, toLabBinary } from './convert.js';
 
 /**
@@ -109,6 +111,17 @@ export function registerFunctions(): void {
     return inst.databases.find((d) => d.name.toLowerCase() === n)?.databaseId ?? null;
   };
   fn.SERVERPROPERTY = serverProperty;
+  // Temporary tables by name ('tempdb..#t'); catalog objects the lab serves get a stable negative id, as system objects have.
+  fn.OBJECT_ID = (name) => {
+    if (name === null || name === undefined) return null;
+    const n = String(name);
+    const temp = findTemp(need().session, n);
+    if (temp) return temp.objectId;
+    if (n.includes('#')) return null;
+    const key = n.toLowerCase().replace(/^(master|msdb)\.(sys|dbo)?\./, (_m, db: string, schema: string | undefined) => (db === 'msdb' ? 'msdb.dbo.' : `${schema ?? 'dbo'}.`));
+    const index = [...VIEWS.keys()].indexOf(key);
+    return index < 0 ? null : -100 - index;
+  };
   fn.CERT_ID = (name) => need().inst.certificates.find((c) => c.name.toLowerCase() === String(name).toLowerCase())?.certificateId ?? null;
   fn.CERTENCODED = (id) => {
     const key = need().inst.certificates.find((c) => c.certificateId === Number(id))?.publicKey;

@@ -1,4 +1,5 @@
 import { syntaxError } from './cursor.js';
+import { SqlServerError } from '../model/sql-error.js';
 import { rewriteDivision } from './rewrite-division.js';
 import { isWord, type Token } from './tokenize.js';
 
@@ -92,6 +93,13 @@ function dropHints(tokens: Token[]): Token[] {
     const open = tokens[k + 1];
     if (open?.type === 'op' && open.value === '(' && (isWord(t, 'OPTION') || (isWord(t, 'WITH') && tokens[k + 2]?.type === 'word' && TABLE_HINTS.has(tokens[k + 2]!.value)))) {
       k = matching(tokens, k + 1);
+      continue;
+    }
+    if (isWord(t, 'COLLATE')) {
+      // Comparisons already follow the instance's CI collation; a case- or binary-sensitive one would change answers.
+      const name = tokens[k + 1];
+      if (name && /_(CS|BIN2?)(_|$)/i.test(name.text)) throw new SqlServerError(40000, `The lab compares strings only as SQL_Latin1_General_CP1_CI_AS does; COLLATE ${name.text} is not supported.`, 16);
+      k += 1;
       continue;
     }
     out.push(t);

@@ -7,6 +7,7 @@ import { isWord, nameOf, type Token } from './tokenize.js';
 import type { ExecContext, Row, ViewDef } from './types.js';
 import { DATABASE_SCOPED, VIEWS, tableNameOf } from './views.js';
 import { rewriteSelectTokens } from './rewrite-select.js';
+import { findTemp } from './temp-store.js';
 import { parseTypeSpec, toLabBinary } from './convert.js';
 
 /** Words that can follow a table reference without being its alias. */
@@ -83,12 +84,45 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
   const spellings: { at: number; text: string; qualifier?: string; item: boolean }[] = [];
   let depth = 0;
   let literal = 0;
+  let fromList = false;
+  /** Emits a table reference ending at token `j` and its alias; returns the last token index consumed. */
+  const emitTable = (view: ViewDef, j: number, defaultAlias: string): number => {
+    const table = tableNameOf(view);
+    if (!views.includes(view)) views.push(view);
+    out.push(table);
+    let a = j + 1;
+    if (isWord(tokens[a], 'AS')) a++;
+    const aliasTok = tokens[a];
+    const alias = aliasTok && (aliasTok.type === 'ident' || (aliasTok.type === 'word' && !NOT_ALIAS.has(aliasTok.value))) ? aliasTok : undefined;
+    const aliasName = alias ? (alias.type === 'ident' ? alias.value : alias.text) : undefined;
+    aliases.set((aliasName ?? defaultAlias).toLowerCase(), view);
+    aliases.set(table, view);
+    if (!alias) return j;
+    out.push(`[${aliasName}]`);
+    return a;
+  };
   const itemStart = (j: number): boolean => isWord(tokens[j], 'SELECT', 'DISTINCT') || tokens[j]?.value === ',' || (tokens[j]?.type === 'number' && isWord(tokens[j - 1], 'TOP'));
   const itemEnd = (j: number): boolean => tokens[j] === undefined || tokens[j]!.value === ',' || isWord(tokens[j], 'FROM', 'WHERE', 'ORDER', 'GROUP', 'UNION');
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
     if (t.type === 'op' && t.value === '(') depth++;
     else if (t.type === 'op' && t.value === ')') depth--;
+    if (isWord(t, 'FROM', 'JOIN')) fromList = true;
+    else if (isWord(t, 'WHERE', 'GROUP', 'ORDER', 'HAVING', 'UNION', 'SELECT', 'ON', 'OPTION')) fromList = false;
+    const tableSlot = isWord(tokens[k - 1], 'FROM', 'JOIN') || (fromList && tokens[k - 1]?.value === ',');
+    // Temporary tables and table variables of the session (temp-store.ts).
+    const tempName = t.type === 'var' && tableSlot ? t.text : t.type === 'word' && t.text.startsWith('#') && tableSlot ? t.text
+      : (t.type === 'word' || t.type === 'ident') && tableSlot && tokens[k + 1]?.value === '.' && tokens[k + 2]?.value === '.' && (tokens[k + 3]?.text ?? '').startsWith('#') ? tokens[k + 3]!.text : undefined;
+    if (tempName !== undefined) {
+      const temp = findTemp(ctx.session, tempName);
+      if (!temp) {
+        if (t.type === 'var') throw new SqlServerError(1087, `Must declare the table variable "${t.text}".`, 15, 2);
+        throw new SqlServerError(208, `Invalid object name '${tempName}'.`);
+      }
+      if (t.type === 'word' && !t.text.startsWith('#')) k += 3;
+      k = emitTable(temp.view, k, tempName.replace(/^[@#]+/, ''));
+      continue;
+    }
     // `alias.*` names no object.
     const dotted = (t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.' && tokens[k + 2]?.value !== '*';
     const single = (t.type === 'ident' || (t.type === 'word' && !KEYWORDS.has(t.value))) && !dotted && tokens[k + 1]?.value !== '(' && isWord(tokens[k - 1], 'FROM', 'JOIN');
@@ -108,20 +142,7 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
       const obj = parts.length === 2 && !single && parts[0]!.toLowerCase() !== 'sys' && parts[0]!.toLowerCase() !== 'dbo' ? undefined : resolveObject(parts, ctx.session.database);
       if (obj) {
         if (!obj.view) throw new SqlServerError(208, `Invalid object name '${obj.display}'.`);
-        const table = tableNameOf(obj.view);
-        if (!views.includes(obj.view)) views.push(obj.view);
-        out.push(table);
-        let a = j + 1;
-        if (isWord(tokens[a], 'AS')) a++;
-        const aliasTok = tokens[a];
-        const alias = aliasTok && (aliasTok.type === 'ident' || (aliasTok.type === 'word' && !NOT_ALIAS.has(aliasTok.value))) ? aliasTok : undefined;
-        const aliasName = alias ? (alias.type === 'ident' ? alias.value : alias.text) : undefined;
-        aliases.set((aliasName ?? parts[parts.length - 1]!).toLowerCase(), obj.view);
-        aliases.set(table, obj.view);
-        if (alias) {
-          out.push(`[${aliasName}]`);
-          k = a;
-        } else k = j;
+        k = emitTable(obj.view, j, parts[parts.length - 1]!);
         continue;
       }
       if (parts.length === 2 && parts[1] !== '') pending.push({ alias: parts[0]!.toLowerCase(), col: parts[1]! });
@@ -203,7 +224,7 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
   }
   for (const { text } of bare) {
     const lower = text.toLowerCase();
-    if (!aliases.has(lower) && !outputAliases.has(lower) && !views.some((v) => v.columns.some(([c]) => c === lower))) {
+    if (!aliases.has(lower) && !outputAliases.has(lower) && !views.some((v) => v.columns.some(([c]) => c.toLowerCase() === lower))) {
       throw new SqlServerError(207, `Invalid column name '${text}'.`);
     }
   }
@@ -240,6 +261,7 @@ function translateCached(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, b
     return { ...hit, params };
   }
   const tr = translate(tokens, ctx, bound);
+  if (tr.views.some((v) => v.temp)) return tr;
   const vars = tokens.filter((t) => t.type === 'var').map((t) => t.value);
   const literals = Object.fromEntries(Object.entries(tr.params).filter(([k]) => k.startsWith('__lit')));
   const map = perDb ?? new Map();
@@ -343,6 +365,7 @@ export function runSelect(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, 
   for (const view of tr.views) {
     const table = tableNameOf(view);
     if (!view.volatile && !view.currentDatabase && rt.loaded.get(table) === ctx.world.version) continue;
+    if (!rt.db.tables[table]) rt.db.exec(`CREATE TABLE ${table} (${view.columns.map(([c]) => `[${c}]`).join(', ')})`);
     const t = rt.db.tables[table] as { data: Row[]; indices: Record<string, unknown> };
     t.data = view.rows(viewCtx).map(loadRow);
     // alasql keeps join indexes per table across executions; new rows make them stale.

@@ -22,6 +22,8 @@ export interface ViewDef {
   volatile?: boolean;
   /** Rows describe the session's current database: recomputed for every statement. */
   currentDatabase?: boolean;
+  /** A session's temporary table or table variable (temp-store.ts): never cached across sessions. */
+  temp?: boolean;
 }
 
 /** Everything a statement handler may touch. */

@@ -62,7 +62,7 @@ export function mismatch(e: CorpusEntry, o: Observed, scenario: string, client: 
   if (e.columns_last && JSON.stringify(o.sets.at(-1)!.columns) !== JSON.stringify(e.columns_last)) return `last columns ${JSON.stringify(o.sets.at(-1)!.columns)}`;
   for (const v of e.values ?? []) {
     if (v.scenario && v.scenario !== scenario) continue;
-    const set = o.sets[v.set ?? 0];
+    const set = o.sets.at(v.set ?? 0);
     const i = set?.columns.indexOf(v.col) ?? -1;
     if (!set || i < 0) return `no column ${v.col}`;
     if (!set.rows.some((r) => same(r[i], v.any))) return `no row with ${v.col} = ${JSON.stringify(v.any)} (got ${JSON.stringify(set.rows.map((r) => r[i]))})`;
