@@ -8,6 +8,7 @@ import { parseCertificateCommand } from './commands-cert.js';
 import { parseDbcc } from './commands-dbcc.js';
 import { makeTempTableParser } from './commands-temp-tables.js';
 import { dropTableVariables } from './temp-store.js';
+import { setRunningText } from './running-text.js';
 import { makeControlParser, refuseInTransaction, tranCount } from './commands-control.js';
 import { callProcedure, parseExec } from './commands-exec.js';
 import { makeSessionParser } from './commands-session.js';
@@ -66,13 +67,14 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
   const log = (session: SessionContext, text: string, req: SqlRequest, outcome: { ok: true; rowCount?: number } | { ok: false; number: number; message: string }): void =>
     world.recordStatement({ at: world.now(), instance: inst.name, spid: session.spid, text, params: req.params.map((p) => ({ name: p.name, value: p.value })), outcome });
 
-  const register = (session: SessionContext, command: string): void => {
+  const register = (session: SessionContext, command: string, text: string): void => {
     const live = inst.sessions.get(session.spid) ?? {
       spid: session.spid, login: session.login, hostName: session.hostName, appName: session.appName,
       connectedAt: session.connectedAt.getTime(), database: session.database,
     };
     live.database = session.database;
     live.running = { startedAt: world.now(), command, waitType: null };
+    setRunningText(live, text);
     inst.sessions.set(session.spid, live);
   };
 
@@ -84,7 +86,7 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
       log(session, req.text, req, { ok: false, number: 6005, message: msg });
       return [{ kind: 'error', number: 6005, state: 1, class: 14, message: msg }];
     }
-    register(session, 'SELECT');
+    register(session, 'SELECT', req.text);
     const bound = new Map<string, SqlValue>(req.params.map((p) => [p.name.replace(/^@/, '').toLowerCase(), p.value]));
     const ctx: ExecContext = { world, inst, session, vars: new Map(), bound, signal: req.signal };
     try {

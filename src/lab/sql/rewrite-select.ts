@@ -48,7 +48,41 @@ const typeText = (tokens: Token[]): string => tokens.map((t) => (t.type === 'ide
  * // "SELECT LAB_CAST ( 1 , 'varchar(5)' )"
  */
 export function rewriteSelectTokens(tokens: Token[]): Token[] {
-  return rewriteDivision(rewriteSpecialCalls(aliasAssignments(dropHints(tokens))));
+  return rewriteDivision(rewriteSpecialCalls(aliasAssignments(crossApplySqlText(dropHints(tokens)))));
+}
+
+/**
+ * `CROSS|OUTER APPLY sys.dm_exec_sql_text(expr) alias` → `[INNER|LEFT] JOIN sys.dm_exec_sql_text
+ * alias ON alias.sql_handle = (expr)`: the function returns at most one row per handle. Other
+ * APPLYs are refused (Msg 40000) rather than answered wrongly.
+ */
+function crossApplySqlText(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => isWord(t, 'APPLY'))) return tokens;
+  const out: Token[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (!(isWord(t, 'CROSS', 'OUTER') && isWord(tokens[k + 1], 'APPLY'))) {
+      out.push(t);
+      continue;
+    }
+    const name: string[] = [];
+    let j = k + 2;
+    while (tokens[j] && tokens[j]!.value !== '(') name.push(tokens[j++]!.text);
+    if (name.join('').toLowerCase() !== 'sys.dm_exec_sql_text' || !tokens[j]) {
+      throw new SqlServerError(40000, `The lab supports APPLY only with sys.dm_exec_sql_text; ${name.join('') || 'a derived table'} is not supported.`, 16);
+    }
+    const close = matching(tokens, j);
+    const arg = tokens.slice(j + 1, close);
+    let a = close + 1;
+    if (isWord(tokens[a], 'AS')) a++;
+    const alias = tokens[a];
+    if (!alias || (alias.type !== 'word' && alias.type !== 'ident')) throw syntaxError(alias ?? tokens[close]);
+    out.push(synth(t, 'word', t.value === 'CROSS' ? 'INNER' : 'LEFT', t.value === 'CROSS' ? 'INNER' : 'LEFT'), synth(t, 'word', 'JOIN', 'JOIN'));
+    out.push(synth(t, 'word', 'sys', 'SYS'), synth(t, 'op', '.'), synth(t, 'word', 'dm_exec_sql_text', 'DM_EXEC_SQL_TEXT'), alias);
+    out.push(synth(t, 'word', 'ON', 'ON'), alias, synth(t, 'op', '.'), synth(t, 'word', 'sql_handle', 'SQL_HANDLE'), synth(t, 'op', '='), synth(t, 'op', '('), ...arg, synth(t, 'op', ')'));
+    k = a;
+  }
+  return out;
 }
 
 /**
