@@ -85,6 +85,8 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
   let depth = 0;
   let literal = 0;
   let fromList = false;
+  /** `=`/`<>` whose operands may be strings compare under the CI collation (`==`, slower); others stay `===`. */
+  const equalities: { at: number; neg: boolean; sides: number[] }[] = [];
   /** Emits a table reference ending at token `j` and its alias; returns the last token index consumed. */
   const emitTable = (view: ViewDef, j: number, defaultAlias: string): number => {
     const table = tableNameOf(view);
@@ -216,7 +218,8 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
       case 'op':
         // alasql's `=` is JS `===` on the raw values: dates and varbinary would compare by reference.
         // Its `==` / `!==` call utils.deepEqual, which the lab replaces with the CI collation's equality (functions.ts).
-        out.push(t.value === '=' ? '==' : t.value === '<>' || t.value === '!=' ? '!==' : t.text);
+        if (t.value === '=' || t.value === '<>' || t.value === '!=') equalities.push({ at: out.length, neg: t.value !== '=', sides: [k - 1, k + 1] });
+        out.push(t.value === '=' ? '===' : t.value === '<>' || t.value === '!=' ? '!===' : t.text);
         break;
       default:
         out.push(t.text);
@@ -228,6 +231,21 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
       throw new SqlServerError(207, `Invalid column name '${text}'.`);
     }
   }
+  const textual = (at: number): boolean => {
+    let j = at;
+    // The right operand of `a = b.c` starts at the qualifier: its column is the last part.
+    while (tokens[j + 1]?.value === '.' && tokens[j + 1]?.type === 'op' && j >= at) j += 2;
+    const x = tokens[j];
+    if (!x) return false;
+    if (x.type === 'string' || x.type === 'var' || x.type === 'sysvar' || (x.type === 'op' && x.value === ')') || isWord(x, 'END')) return true;
+    if (x.type !== 'word' && x.type !== 'ident') return false;
+    const name = (x.type === 'ident' ? x.value : x.text).toLowerCase();
+    const q = tokens[j - 1]?.value === '.' ? nameOf(tokens[j - 2])?.toLowerCase() : undefined;
+    const scope = q ? [aliases.get(q)].filter((v): v is ViewDef => v !== undefined) : views;
+    const col = scope.flatMap((v) => v.columns).find(([c]) => c.toLowerCase() === name);
+    return !col || ['nvarchar', 'varchar', 'char', 'nchar', 'sql_variant'].includes(col[1].name);
+  };
+  for (const e of equalities) if (e.sides.some(textual)) out[e.at] = e.neg ? '!==' : '==';
   for (const sp of spellings) {
     const scope = sp.qualifier ? [aliases.get(sp.qualifier)].filter((v): v is ViewDef => v !== undefined) : views;
     const lower = sp.text.toLowerCase();
