@@ -79,6 +79,18 @@ export function labEquals(x: unknown, y: unknown): boolean {
   return (x as { valueOf(): unknown }).valueOf() === (y as { valueOf(): unknown }).valueOf();
 }
 
+/** Ordering under the CI collation: strings case-insensitively without trailing spaces, else by value. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') {
+    const x = a.replace(/ +$/, '').toUpperCase();
+    const y = b.replace(/ +$/, '').toUpperCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const x = (a as { valueOf(): number }).valueOf();
+  const y = (b as { valueOf(): number }).valueOf();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 let registered = false;
 
 /** Registers the T-SQL functions alasql lacks or gets wrong (clock, NULL handling, catalog lookups). */
@@ -152,6 +164,30 @@ export function registerFunctions(): void {
   };
   fn.LAB_DIV = (a, b) => divide(a, b, true);
   fn.LAB_FDIV = (a, b) => divide(a, b, false);
+  fn.LAB_LEFT = (v, n) => (v === null || v === undefined || n === null ? null : String(v).slice(0, Math.max(0, Number(n))));
+  fn.LAB_RIGHT = (v, n) => (v === null || v === undefined || n === null ? null : Number(n) <= 0 ? '' : String(v).slice(-Number(n)));
+  fn.CHARINDEX = (find, v, start) => {
+    if (find === null || v === null || find === undefined || v === undefined) return null;
+    const from = Math.max(1, Number(start ?? 1)) - 1;
+    return String(v).toUpperCase().indexOf(String(find).toUpperCase(), from) + 1;
+  };
+  fn.STUFF = (v, start, len, ins) => {
+    if (v === null || v === undefined || start === null || len === null) return null;
+    const s = String(v);
+    const at = Number(start) - 1;
+    if (at < 0 || at >= s.length || Number(len) < 0) return null;
+    return s.slice(0, at) + (ins === null || ins === undefined ? '' : String(ins)) + s.slice(at + Number(len));
+  };
+  // MIN/MAX: NULLs ignored, strings ordered as the CI collation orders them (alasql compares numbers only).
+  const aggr = (alasql as unknown as { aggr: Record<string, (v: unknown, acc: unknown, stage: number) => unknown> }).aggr;
+  const extreme = (sign: 1 | -1) => (v: unknown, acc: unknown, stage: number): unknown => {
+    if (stage === 3) return acc ?? null;
+    if (v === null || v === undefined) return stage === 1 ? null : acc;
+    if (stage === 1 || acc === null || acc === undefined) return v;
+    return sign * compareValues(v, acc) > 0 ? v : acc;
+  };
+  aggr.LAB_MAX = extreme(1);
+  aggr.LAB_MIN = extreme(-1);
   fn.LAB_TRANCOUNT = () => (need().session.state.get('trancount') as number | undefined) ?? 0;
   // TRY…CATCH: the error being handled (run-batch.ts), NULL outside a CATCH block.
   const caught = (): { err: { number: number; severity: number; state: number; message: string }; line: number } | undefined =>

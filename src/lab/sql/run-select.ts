@@ -24,6 +24,20 @@ const KEYWORDS = new Set([
 ]);
 const SYSVARS: Record<string, string> = { servername: 'LAB_SERVERNAME()', version: 'LAB_VERSION()', spid: 'LAB_SPID()', trancount: 'LAB_TRANCOUNT()' };
 
+const RENAMED_FUNCTIONS: Record<string, string> = { LEFT: 'LAB_LEFT', RIGHT: 'LAB_RIGHT', MAX: 'LAB_MAX', MIN: 'LAB_MIN' };
+
+/** Whether the OVER clause opening at `open` orders its rows (alasql would ignore the order). */
+function windowOrder(tokens: Token[], open: number): boolean {
+  let depth = 0;
+  for (let j = open; j < tokens.length; j++) {
+    const v = tokens[j]!;
+    if (v.type === 'op' && v.value === '(') depth++;
+    else if (v.type === 'op' && v.value === ')' && --depth === 0) return false;
+    else if (depth === 1 && isWord(v, 'ORDER')) return true;
+  }
+  return false;
+}
+
 interface Translated {
   sql: string;
   params: Record<string, unknown>;
@@ -202,8 +216,12 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
           }
           out.push(`[${t.text}]`);
         } else if (tokens[k + 1]?.value === '(') {
-          // Built-in function names are case-insensitive; alasql's registry is upper-case.
-          out.push(t.value);
+          // Built-in function names are case-insensitive; alasql's registry is upper-case. Some are
+          // keywords to alasql or follow other rules there (LEFT/RIGHT, MIN/MAX on strings): the lab's own.
+          if (t.value === 'OVER' && windowOrder(tokens, k + 1)) {
+            throw new SqlServerError(40000, 'The lab does not support window functions with ORDER BY (OVER (… ORDER BY …)).', 16);
+          }
+          out.push(RENAMED_FUNCTIONS[t.value] ?? t.value);
         } else if (KEYWORDS.has(t.value) && !isWord(tokens[k - 1], 'AS')) {
           out.push(t.text);
         } else {

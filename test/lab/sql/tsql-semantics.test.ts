@@ -59,6 +59,10 @@ describe('T-SQL semantics over TDS', () => {
     const r = await q("SELECT NAME, db_name() AS d, 5/2 AS i, 5/2.0 AS f FROM SYS.DATABASES WHERE name = 'SALES'");
     expect(r.recordset).toEqual([{ NAME: 'Sales', d: 'master', i: 2, f: 2.5 }]);
     expect((await q("SELECT COUNT(*) AS n FROM sys.databases WHERE name <> 'MASTER'")).recordset).toEqual([{ n: 4 }]);
+    expect((await q("SELECT MAX(name) AS mx, MIN(name) AS mn, LEFT('Sales', 2) AS l, RIGHT('Sales', 2) AS r, CHARINDEX('L', 'Sales') AS c, STUFF('abc', 2, 1, 'X') AS s FROM sys.databases")).recordset)
+      .toEqual([{ mx: 'tempdb', mn: 'master', l: 'Sa', r: 'es', c: 3, s: 'aXc' }]);
+    // A window that orders rows would be numbered wrongly by alasql: refused, never answered wrongly.
+    expect((await errorOf('SELECT ROW_NUMBER() OVER (ORDER BY name) AS rn FROM sys.databases')).number).toBe(40000);
   });
 
   it('temp tables last for the session, table variables for the batch', async () => {
