@@ -101,6 +101,17 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
   let fromList = false;
   /** `=`/`<>` whose operands may be strings compare under the CI collation (`==`, slower); others stay `===`. */
   const equalities: { at: number; neg: boolean; sides: number[] }[] = [];
+  /** Top-level ORDER BY items that are a bare column: token index and output index. */
+  const orderItems: { token: number; at: number }[] = [];
+  let inOrderBy = false;
+  const noteOrder = (k: number): void => {
+    if (!inOrderBy || depth !== 0) return;
+    const before = tokens[tokens[k - 1]?.value === '.' ? k - 3 : k - 1];
+    const after = tokens[k + 1];
+    if (!(isWord(before, 'BY') || before?.value === ',')) return;
+    if (after && !(after.value === ',' || isWord(after, 'ASC', 'DESC', 'OPTION'))) return;
+    orderItems.push({ token: k, at: out.length });
+  };
   /** Emits a table reference ending at token `j` and its alias; returns the last token index consumed. */
   const emitTable = (view: ViewDef, j: number, defaultAlias: string): number => {
     const table = tableNameOf(view);
@@ -123,6 +134,8 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
     const t = tokens[k]!;
     if (t.type === 'op' && t.value === '(') depth++;
     else if (t.type === 'op' && t.value === ')') depth--;
+    if (depth === 0 && isWord(t, 'BY') && isWord(tokens[k - 1], 'ORDER')) inOrderBy = true;
+    else if (depth === 0 && isWord(t, 'OPTION', 'UNION', 'EXCEPT', 'INTERSECT', 'OFFSET', 'FOR')) inOrderBy = false;
     if (isWord(t, 'FROM', 'JOIN')) fromList = true;
     else if (isWord(t, 'WHERE', 'GROUP', 'ORDER', 'HAVING', 'UNION', 'SELECT', 'ON', 'OPTION')) fromList = false;
     const tableSlot = isWord(tokens[k - 1], 'FROM', 'JOIN') || (fromList && tokens[k - 1]?.value === ',');
@@ -171,6 +184,7 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
           spellings.push({ at: out.length, text: t.value, item: depth === 0 && itemStart(k - 1) && itemEnd(k + 1) });
         }
         if (isWord(tokens[k - 1], 'AS') || (endsExpression(tokens[k - 1]) && tokens[k + 1]?.value !== '.' && tokens[k - 1]?.value !== '.')) outputAliases.add(t.value.toLowerCase());
+        if (tokens[k + 1]?.value !== '.') noteOrder(k);
         out.push(`[${t.value.replace(/]/g, ']]')}]`);
         break;
       case 'string':
@@ -213,6 +227,7 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
           // alasql's lexer splits identifiers that start with a keyword (database_id → DATABASE …): bracket them.
           if (tokens[k - 1]?.value === '.' && tokens[k + 1]?.value !== '.') {
             spellings.push({ at: out.length, text: t.text, qualifier: nameOf(tokens[k - 2])?.toLowerCase(), item: depth === 0 && itemStart(k - 3) && itemEnd(k + 1) });
+            noteOrder(k);
           }
           out.push(`[${t.text}]`);
         } else if (tokens[k + 1]?.value === '(') {
@@ -228,6 +243,7 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
           if (isWord(tokens[k - 1], 'AS') || endsExpression(tokens[k - 1])) outputAliases.add(t.text.toLowerCase());
           else {
             bare.push({ at: out.length, text: t.text });
+            noteOrder(k);
             spellings.push({ at: out.length, text: t.text, item: depth === 0 && itemStart(k - 1) && itemEnd(k + 1) });
           }
           out.push(`[${t.text}]`);
@@ -264,6 +280,14 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
     return !col || ['nvarchar', 'varchar', 'char', 'nchar', 'sql_variant'].includes(col[1].name);
   };
   for (const e of equalities) if (e.sides.some(textual)) out[e.at] = e.neg ? '!==' : '==';
+  // ORDER BY a character column sorts case-insensitively under the CI collation (alasql's NOCASE).
+  for (const o of orderItems) {
+    const x = tokens[o.token]!;
+    const q = tokens[o.token - 1]?.value === '.' ? nameOf(tokens[o.token - 2])?.toLowerCase() : undefined;
+    const scope = q ? [aliases.get(q)].filter((v): v is ViewDef => v !== undefined) : views;
+    const col = scope.flatMap((v) => v.columns).find(([c]) => c.toLowerCase() === (nameOf(x) ?? '').toLowerCase());
+    if (col && ['nvarchar', 'varchar', 'char', 'nchar'].includes(col[1].name)) out[o.at] = `${out[o.at]} COLLATE NOCASE`;
+  }
   for (const sp of spellings) {
     const scope = sp.qualifier ? [aliases.get(sp.qualifier)].filter((v): v is ViewDef => v !== undefined) : views;
     const lower = sp.text.toLowerCase();
