@@ -9,6 +9,7 @@ import { isWord, type Token } from './tokenize.js';
  * `CAST(x AS varchar(30))` → `LAB_CAST(x, 'varchar(30)')`, `CONVERT(varchar(8), d, 108)` →
  * `LAB_CONVERT('varchar(8)', d, 108)`, `DATEDIFF(SECOND, a, b)` → `LAB_DATEDIFF('SECOND', a, b)`.
  */
+const NOW_FUNCTIONS = new Set(['GETDATE', 'GETUTCDATE', 'SYSDATETIME', 'SYSUTCDATETIME']);
 const DATE_FUNCTIONS: Record<string, string> = { DATEDIFF: 'LAB_DATEDIFF', DATEDIFF_BIG: 'LAB_DATEDIFF', DATEADD: 'LAB_DATEADD', DATEPART: 'LAB_DATEPART' };
 
 function synth(like: Token, type: Token['type'], text: string, value = text): Token {
@@ -167,6 +168,15 @@ function rewriteSpecialCalls(tokens: Token[]): Token[] {
       out.push(...rewriteSpecialCalls(tokens.slice(commas[0]! + 1, exprEnd)), synth(t, 'op', ','));
       out.push(...(commas[1] !== undefined ? rewriteSpecialCalls(tokens.slice(commas[1] + 1, close)) : [synth(t, 'word', 'NULL', 'NULL')]), tokens[close]!);
       k = close;
+      continue;
+    }
+    // `GETDATE() - 30`: datetime arithmetic in days (JavaScript would make it NaN).
+    if (call && NOW_FUNCTIONS.has(t.value) && tokens[k + 2]?.value === ')' && (tokens[k + 3]?.value === '-' || tokens[k + 3]?.value === '+') && tokens[k + 3]?.type === 'op' && tokens[k + 4]?.type === 'number') {
+      const n = tokens[k + 4]!;
+      out.push(synth(t, 'word', 'LAB_DATEADD', 'LAB_DATEADD'), synth(t, 'op', '('), synth(t, 'string', "'day'", 'day'), synth(t, 'op', ','));
+      if (tokens[k + 3]!.value === '-') out.push(synth(t, 'op', '-'));
+      out.push(n, synth(t, 'op', ','), t, tokens[k + 1]!, tokens[k + 2]!, synth(t, 'op', ')'));
+      k += 4;
       continue;
     }
     const dateFn = call ? DATE_FUNCTIONS[t.value] : undefined;

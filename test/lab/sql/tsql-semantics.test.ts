@@ -62,6 +62,8 @@ describe('T-SQL semantics over TDS', () => {
     expect((await q("SELECT MAX(name) AS mx, MIN(name) AS mn, LEFT('Sales', 2) AS l, RIGHT('Sales', 2) AS r, CHARINDEX('L', 'Sales') AS c, STUFF('abc', 2, 1, 'X') AS s FROM sys.databases")).recordset)
       .toEqual([{ mx: 'tempdb', mn: 'master', l: 'Sa', r: 'es', c: 3, s: 'aXc' }]);
     expect((await q('SELECT name FROM sys.databases ORDER BY name')).recordset.map((r) => r.name)).toEqual(['master', 'model', 'msdb', 'Sales', 'tempdb']);
+    // datetime minus a number of days (tempdb is recreated at startup; the others are older).
+    expect((await q('SELECT COUNT(*) AS n FROM sys.databases WHERE create_date > GETDATE() - 30')).recordset).toEqual([{ n: 1 }]);
     // A window that orders rows would be numbered wrongly by alasql: refused, never answered wrongly.
     expect((await errorOf('SELECT ROW_NUMBER() OVER (ORDER BY name) AS rn FROM sys.databases')).number).toBe(40000);
   });
