@@ -3,6 +3,7 @@ import { SqlServerError } from '../model/sql-error.js';
 import type { InstanceState } from '../model/types.js';
 import { Cursor, info, syntaxError, type CommandParser } from './cursor.js';
 import type { ExecContext } from './types.js';
+import { parseSqlPerf } from './commands-dbcc-sqlperf.js';
 
 /**
  * DBCC TRACESTATUS / TRACEON / TRACEOFF. Startup flags (-T) and flags turned on globally with
@@ -33,6 +34,7 @@ export const parseDbcc: CommandParser = (s) => {
   const c = new Cursor(s.tokens);
   if (!c.accept('DBCC')) return undefined;
   const command = c.next();
+  if (command.type === 'word' && command.value === 'SQLPERF') return parseSqlPerf(c);
   if (command.type !== 'word' || !['TRACESTATUS', 'TRACEON', 'TRACEOFF'].includes(command.value)) {
     throw new SqlServerError(2526, 'Incorrect DBCC statement. Check the documentation for the correct DBCC syntax and options.', 16);
   }

@@ -4,6 +4,7 @@ import { SqlServerError } from '../model/sql-error.js';
 import { acquireAppLock, releaseAppLock } from './app-locks.js';
 import { Cursor, info, syntaxError, type CommandParser } from './cursor.js';
 import type { ExecContext } from './types.js';
+import { readErrorLog } from './error-log.js';
 
 /**
  * EXEC of the system procedures the lab implements. Arguments are literals or variables, named
@@ -78,6 +79,9 @@ export function callProcedure(ctx: ExecContext, procName: string, args: ProcArgs
       return releaseAppLock(ctx, a);
     case 'sp_configure':
       return spConfigure(ctx, a);
+    case 'xp_readerrorlog':
+    case 'sp_readerrorlog':
+      return readErrorLog(ctx, args.map((x) => x.value));
     case 'sp_get_endpoint_certificate':
       if (ctx.inst.kind !== 'mi') break;
       return [

@@ -16,7 +16,7 @@ import type { ExecContext } from './types.js';
  * | 134 | a variable declared twice in a batch | documented |
  * | 35242 | SET HADR on a database that is not in an availability group | number unconfirmed (lab choice) |
  */
-function parseType(c: Cursor): SqlType {
+export function parseType(c: Cursor): SqlType {
   const word = c.name().toLowerCase();
   let length: number | 'max' | undefined;
   const args: number[] = [];
@@ -30,12 +30,13 @@ function parseType(c: Cursor): SqlType {
   }
   const map: Record<string, SqlType> = {
     int: { name: 'int' }, bigint: { name: 'bigint' }, smallint: { name: 'smallint' }, tinyint: { name: 'tinyint' }, bit: { name: 'bit' },
-    float: { name: 'float' }, real: { name: 'float' }, datetime: { name: 'datetime' }, datetime2: { name: 'datetime2', scale: 7 },
+    float: { name: 'float' }, real: { name: 'real' }, xml: { name: 'nvarchar', length: 'max' }, datetime: { name: 'datetime' }, datetime2: { name: 'datetime2', scale: 7 },
     date: { name: 'datetime2', scale: 0 }, uniqueidentifier: { name: 'uniqueidentifier' }, sysname: { name: 'nvarchar', length: 128 },
     sql_variant: { name: 'sql_variant' },
   };
   if (map[word]) return map[word]!;
-  if (word === 'varchar' || word === 'nvarchar' || word === 'char' || word === 'nchar') return { name: word.startsWith('n') ? 'nvarchar' : 'varchar', length: length ?? args[0] ?? 1 };
+  if (word === 'varchar' || word === 'nvarchar') return { name: word, length: length ?? args[0] ?? 1 };
+  if (word === 'char' || word === 'nchar') return { name: word, length: args[0] ?? 1 };
   if (word === 'varbinary' || word === 'binary') return { name: 'varbinary', length: length ?? args[0] ?? 1 };
   if (word === 'decimal' || word === 'numeric') return { name: 'decimal', precision: args[0] ?? 18, scale: args[1] ?? 0 };
   throw new SqlServerError(2715, `Column, parameter, or variable #1: Cannot find data type ${word}.`);
@@ -134,8 +135,14 @@ export function makeSessionParser(rt: SelectRuntime): CommandParser {
       if (!m) throw syntaxError(t);
       const ms = ((+m[1]! * 60 + +m[2]!) * 60 + +(m[3] ?? 0)) * 1000 + +(m[4] ?? 0);
       return async (ctx) => {
-        // WAITFOR is wall-clock on a real server too; the signal ends it when the client sends ATTENTION.
-        await sleep(ms, undefined, { signal: ctx.signal });
+        // WAITFOR waits in lab time, which the model's dynamics run on: a scaled clock (lab up --speed)
+        // shortens the real wait; a manual clock (tests) just moves. ATTENTION ends the wait.
+        const clock = ctx.world.clock as { speed?: number; advance?: (ms: number) => void };
+        if (typeof clock.advance === 'function') {
+          clock.advance(ms);
+          return [];
+        }
+        await sleep(ms / Math.max(1, clock.speed ?? 1), undefined, { signal: ctx.signal });
         return [];
       };
     }

@@ -6,14 +6,22 @@ import { parseAvailabilityGroupCommand } from './commands-ag.js';
 import { parseBackup } from './commands-backup.js';
 import { parseCertificateCommand } from './commands-cert.js';
 import { parseDbcc } from './commands-dbcc.js';
+import { makeTempTableParser } from './commands-temp-tables.js';
+import { dropTableVariables } from './temp-store.js';
+import { setRunningText } from './running-text.js';
+import { makeControlParser, refuseInTransaction, tranCount } from './commands-control.js';
 import { callProcedure, parseExec } from './commands-exec.js';
 import { makeSessionParser } from './commands-session.js';
 import { syntaxError, type CommandParser, type Executor } from './cursor.js';
 import { createSelectRuntime, runSelect } from './run-select.js';
-import { splitStatements, tokenize, TokenizeError, type Statement } from './tokenize.js';
+import { parseBatch } from './parse-batch.js';
+import { planBatch, runPlan, type PlanNode } from './run-batch.js';
+import { tokenize, TokenizeError, type Statement } from './tokenize.js';
 import type { ExecContext } from './types.js';
 
 const PLAN_CACHE_SIZE = 500;
+/** Statements that open a transaction under SET IMPLICIT_TRANSACTIONS ON (SQL Server's documented list, as the lab parses them). */
+const IMPLICIT_STARTERS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE', 'CREATE', 'DROP', 'ALTER', 'GRANT', 'REVOKE', 'BEGIN']);
 
 function toOutput(err: SqlServerError, line: number): BatchOutput {
   return { kind: 'error', number: err.number, state: err.state, class: err.severity, message: err.message, line };
@@ -29,20 +37,29 @@ function toOutput(err: SqlServerError, line: number): BatchOutput {
 export function createInstanceEngine(world: LabWorld, instanceName: string): SqlEngine {
   const inst = world.instance(instanceName);
   const rt = createSelectRuntime();
-  const plans = new Map<string, { s: Statement; exec: Executor }[]>();
-  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeSessionParser(rt)];
+  const plans = new Map<string, PlanNode[]>();
+  const parsers: CommandParser[] = [parseAvailabilityGroupCommand, parseBackup, parseCertificateCommand, parseExec, parseDbcc, makeControlParser(rt), makeTempTableParser(rt), makeSessionParser(rt)];
+
+  /** Implicit transactions start at the first statement that touches data; some statements refuse to run in one. */
+  const inTransaction = (s: Statement, exec: Executor): Executor => (ctx) => {
+    refuseInTransaction(ctx, s.tokens);
+    if (ctx.session.state.get('implicitTransactions') === true && tranCount(ctx) === 0 && IMPLICIT_STARTERS.has(s.tokens[0]!.value)) {
+      ctx.session.state.set('trancount', 1);
+    }
+    return exec(ctx);
+  };
 
   const parseStatement = (s: Statement): Executor => {
     const head = s.tokens[0]!;
     if (head.type === 'word' && head.value === 'SELECT') {
-      return (ctx) => {
+      return inTransaction(s, (ctx) => {
         const r = runSelect(rt, s.tokens, ctx, ctx.bound);
         return [{ kind: 'resultSet', columns: r.columns, rows: r.rows }];
-      };
+      });
     }
     for (const p of parsers) {
       const exec = p(s);
-      if (exec) return exec;
+      if (exec) return inTransaction(s, exec);
     }
     throw syntaxError(head);
   };
@@ -50,13 +67,14 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
   const log = (session: SessionContext, text: string, req: SqlRequest, outcome: { ok: true; rowCount?: number } | { ok: false; number: number; message: string }): void =>
     world.recordStatement({ at: world.now(), instance: inst.name, spid: session.spid, text, params: req.params.map((p) => ({ name: p.name, value: p.value })), outcome });
 
-  const register = (session: SessionContext, command: string): void => {
+  const register = (session: SessionContext, command: string, text: string): void => {
     const live = inst.sessions.get(session.spid) ?? {
       spid: session.spid, login: session.login, hostName: session.hostName, appName: session.appName,
       connectedAt: session.connectedAt.getTime(), database: session.database,
     };
     live.database = session.database;
     live.running = { startedAt: world.now(), command, waitType: null };
+    setRunningText(live, text);
     inst.sessions.set(session.spid, live);
   };
 
@@ -68,7 +86,7 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
       log(session, req.text, req, { ok: false, number: 6005, message: msg });
       return [{ kind: 'error', number: 6005, state: 1, class: 14, message: msg }];
     }
-    register(session, 'SELECT');
+    register(session, 'SELECT', req.text);
     const bound = new Map<string, SqlValue>(req.params.map((p) => [p.name.replace(/^@/, '').toLowerCase(), p.value]));
     const ctx: ExecContext = { world, inst, session, vars: new Map(), bound, signal: req.signal };
     try {
@@ -94,11 +112,10 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
 
   async function runBatch(req: SqlRequest, ctx: ExecContext): Promise<BatchOutput[]> {
     const { session } = req;
-    let plan: { s: Statement; exec: Executor }[] | undefined = plans.get(req.text);
+    let plan: PlanNode[] | undefined = plans.get(req.text);
     try {
       if (!plan) {
-        const statements = splitStatements(req.text, tokenize(req.text));
-        plan = statements.map((s) => ({ s, exec: parseStatement(s) }));
+        plan = planBatch(parseBatch(req.text, tokenize(req.text)), rt, parseStatement);
         // Runbooks and pollers repeat the same texts; parsed plans are pure, so keep a bounded cache.
         if (plans.size >= PLAN_CACHE_SIZE) plans.delete(plans.keys().next().value!);
         plans.set(req.text, plan);
@@ -111,33 +128,16 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
       }
       if (!isSqlServerError(err)) throw err;
       log(session, req.text, req, { ok: false, number: err.number, message: err.message });
-      return [toOutput(err, 1)];
+      return [toOutput(err, (err as { line?: number }).line ?? 1)];
     }
-    const outputs: BatchOutput[] = [];
-    for (const { s, exec } of plan) {
-      if (req.signal.aborted) break;
-      const fault = world.takeFailNext(inst.name, s.text);
-      if (fault) {
-        const message = fault.message ?? `Injected fault: error ${fault.errorNumber}.`;
-        outputs.push({ kind: 'error', number: fault.errorNumber, state: 1, class: 16, message, line: s.line });
-        log(session, s.text, req, { ok: false, number: fault.errorNumber, message });
-        continue;
-      }
-      try {
-        const out = await exec(ctx);
-        outputs.push(...out);
-        const rs = out.find((o) => o.kind === 'resultSet');
-        log(session, s.text, req, { ok: true, rowCount: rs && rs.kind === 'resultSet' ? rs.rows.length : undefined });
-      } catch (err) {
-        if (req.signal.aborted) break;
-        if (!isSqlServerError(err)) throw err;
-        outputs.push(toOutput(err, s.line));
-        const follow = (err as SqlServerError & { follow?: SqlServerError }).follow;
-        if (follow) outputs.push(toOutput(follow, s.line));
-        log(session, s.text, req, { ok: false, number: err.number, message: err.message });
-        // Severity 15 and below stop nothing; errors that abort a batch on SQL Server are not modelled apart.
-      }
-    }
+    const outputs = await runPlan(plan, ctx, {
+      fault(s) {
+        const fault = world.takeFailNext(inst.name, s.text);
+        return fault ? new SqlServerError(fault.errorNumber, fault.message ?? `Injected fault: error ${fault.errorNumber}.`, 16) : undefined;
+      },
+      logged: (s, outcome) => log(session, s.text, req, outcome),
+    });
+    dropTableVariables(session);
     return outputs;
   }
 
@@ -148,6 +148,7 @@ export function createInstanceEngine(world: LabWorld, instanceName: string): Sql
     hasDatabase: (name) => inst.databases.some((d) => d.name.toLowerCase() === name.toLowerCase()),
     execute,
     closeSession(session) {
+      session.state.delete('tempTables');
       inst.sessions.delete(session.spid);
       releaseSessionLocks(inst, session.spid);
       world.touch();

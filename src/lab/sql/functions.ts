@@ -2,6 +2,9 @@ import alasql from 'alasql';
 import type { SessionContext } from '../engine-types.js';
 import type { LabWorld } from '../model/lab-world.js';
 import type { InstanceState } from '../model/types.js';
+import { SqlServerError } from '../model/sql-error.js';
+import { findTemp } from './temp-store.js';
+import { VIEWS } from './views.js';
 import { convertValue, dateAdd, dateDiff, datePart, toLabBinary } from './convert.js';
 
 /**
@@ -67,12 +70,37 @@ function serverProperty(name: unknown): unknown {
   }
 }
 
+/**
+ * `=` and `<>` under SQL_Latin1_General_CP1_CI_AS: strings compare case-insensitively and ignore
+ * trailing spaces; everything else compares by value (dates, varbinary as LabBinary). The SELECT
+ * stage emits alasql's `==` / `!==`, which call alasql.utils.deepEqual; alasql itself calls its
+ * internal copy, so replacing the exported one changes only the comparisons the lab emits.
+ */
+export function labEquals(x: unknown, y: unknown): boolean {
+  if (x === null || x === undefined || y === null || y === undefined) return false;
+  if (typeof x === 'string' && typeof y === 'string') return x === y || x.replace(/ +$/, '').toUpperCase() === y.replace(/ +$/, '').toUpperCase();
+  return (x as { valueOf(): unknown }).valueOf() === (y as { valueOf(): unknown }).valueOf();
+}
+
+/** Ordering under the CI collation: strings case-insensitively without trailing spaces, else by value. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') {
+    const x = a.replace(/ +$/, '').toUpperCase();
+    const y = b.replace(/ +$/, '').toUpperCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const x = (a as { valueOf(): number }).valueOf();
+  const y = (b as { valueOf(): number }).valueOf();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 let registered = false;
 
 /** Registers the T-SQL functions alasql lacks or gets wrong (clock, NULL handling, catalog lookups). */
 export function registerFunctions(): void {
   if (registered) return;
   registered = true;
+  (alasql as unknown as { utils: { deepEqual: typeof labEquals } }).utils.deepEqual = labEquals;
   const fn = alasql.fn as Record<string, (...args: unknown[]) => unknown>;
   fn.GETDATE = nowDate;
   fn.GETUTCDATE = nowDate;
@@ -98,6 +126,17 @@ export function registerFunctions(): void {
     return inst.databases.find((d) => d.name.toLowerCase() === n)?.databaseId ?? null;
   };
   fn.SERVERPROPERTY = serverProperty;
+  // Temporary tables by name ('tempdb..#t'); catalog objects the lab serves get a stable negative id, as system objects have.
+  fn.OBJECT_ID = (name) => {
+    if (name === null || name === undefined) return null;
+    const n = String(name);
+    const temp = findTemp(need().session, n);
+    if (temp) return temp.objectId;
+    if (n.includes('#')) return null;
+    const key = n.toLowerCase().replace(/^(master|msdb)\.(sys|dbo)?\./, (_m, db: string, schema: string | undefined) => (db === 'msdb' ? 'msdb.dbo.' : `${schema ?? 'dbo'}.`));
+    const index = [...VIEWS.keys()].indexOf(key);
+    return index < 0 ? null : -100 - index;
+  };
   fn.CERT_ID = (name) => need().inst.certificates.find((c) => c.name.toLowerCase() === String(name).toLowerCase())?.certificateId ?? null;
   fn.CERTENCODED = (id) => {
     const key = need().inst.certificates.find((c) => c.certificateId === Number(id))?.publicKey;
@@ -118,5 +157,48 @@ export function registerFunctions(): void {
   fn.LAB_SERVERNAME = () => need().inst.name;
   fn.LAB_VERSION = () => need().inst.versionText;
   fn.LAB_SPID = () => need().session.spid;
-  fn.LAB_TRANCOUNT = () => 0;
+  // Division (rewrite-division.ts): integer division of integers, and Msg 8134 on a zero divisor.
+  const divide = (a: unknown, b: unknown, integers: boolean): unknown => {
+    if (a === null || a === undefined || b === null || b === undefined) return null;
+    const x = Number(a);
+    const y = Number(b);
+    if (y === 0) throw new SqlServerError(8134, 'Divide by zero error encountered.', 16);
+    return integers && Number.isInteger(x) && Number.isInteger(y) ? Math.trunc(x / y) : x / y;
+  };
+  fn.LAB_DIV = (a, b) => divide(a, b, true);
+  fn.LAB_FDIV = (a, b) => divide(a, b, false);
+  fn.LAB_LEFT = (v, n) => (v === null || v === undefined || n === null ? null : String(v).slice(0, Math.max(0, Number(n))));
+  fn.LAB_RIGHT = (v, n) => (v === null || v === undefined || n === null ? null : Number(n) <= 0 ? '' : String(v).slice(-Number(n)));
+  fn.CHARINDEX = (find, v, start) => {
+    if (find === null || v === null || find === undefined || v === undefined) return null;
+    const from = Math.max(1, Number(start ?? 1)) - 1;
+    return String(v).toUpperCase().indexOf(String(find).toUpperCase(), from) + 1;
+  };
+  fn.STUFF = (v, start, len, ins) => {
+    if (v === null || v === undefined || start === null || len === null) return null;
+    const s = String(v);
+    const at = Number(start) - 1;
+    if (at < 0 || at >= s.length || Number(len) < 0) return null;
+    return s.slice(0, at) + (ins === null || ins === undefined ? '' : String(ins)) + s.slice(at + Number(len));
+  };
+  // MIN/MAX: NULLs ignored, strings ordered as the CI collation orders them (alasql compares numbers only).
+  const aggr = (alasql as unknown as { aggr: Record<string, (v: unknown, acc: unknown, stage: number) => unknown> }).aggr;
+  const extreme = (sign: 1 | -1) => (v: unknown, acc: unknown, stage: number): unknown => {
+    if (stage === 3) return acc ?? null;
+    if (v === null || v === undefined) return stage === 1 ? null : acc;
+    if (stage === 1 || acc === null || acc === undefined) return v;
+    return sign * compareValues(v, acc) > 0 ? v : acc;
+  };
+  aggr.LAB_MAX = extreme(1);
+  aggr.LAB_MIN = extreme(-1);
+  fn.LAB_TRANCOUNT = () => (need().session.state.get('trancount') as number | undefined) ?? 0;
+  // TRY…CATCH: the error being handled (run-batch.ts), NULL outside a CATCH block.
+  const caught = (): { err: { number: number; severity: number; state: number; message: string }; line: number } | undefined =>
+    need().session.state.get('caughtError') as never;
+  fn.ERROR_NUMBER = () => caught()?.err.number ?? null;
+  fn.ERROR_SEVERITY = () => caught()?.err.severity ?? null;
+  fn.ERROR_STATE = () => caught()?.err.state ?? null;
+  fn.ERROR_MESSAGE = () => caught()?.err.message ?? null;
+  fn.ERROR_LINE = () => caught()?.line ?? null;
+  fn.ERROR_PROCEDURE = () => null;
 }

@@ -3,10 +3,11 @@ import type { ColumnDef, SqlType, SqlValue } from '../engine-types.js';
 import { SqlServerError } from '../model/sql-error.js';
 import { registerFunctions, withScope } from './functions.js';
 import { syntaxError } from './cursor.js';
-import { isWord, type Token } from './tokenize.js';
+import { isWord, nameOf, type Token } from './tokenize.js';
 import type { ExecContext, Row, ViewDef } from './types.js';
 import { DATABASE_SCOPED, VIEWS, tableNameOf } from './views.js';
 import { rewriteSelectTokens } from './rewrite-select.js';
+import { findTemp } from './temp-store.js';
 import { parseTypeSpec, toLabBinary } from './convert.js';
 
 /** Words that can follow a table reference without being its alias. */
@@ -22,6 +23,20 @@ const KEYWORDS = new Set([
   'FIRST', 'ONLY', 'ANY', 'SOME', 'INTO', 'VALUES', 'OVER', 'PARTITION', 'COLLATE', 'CURRENT_TIMESTAMP', 'OPTION',
 ]);
 const SYSVARS: Record<string, string> = { servername: 'LAB_SERVERNAME()', version: 'LAB_VERSION()', spid: 'LAB_SPID()', trancount: 'LAB_TRANCOUNT()' };
+
+const RENAMED_FUNCTIONS: Record<string, string> = { LEFT: 'LAB_LEFT', RIGHT: 'LAB_RIGHT', MAX: 'LAB_MAX', MIN: 'LAB_MIN' };
+
+/** Whether the OVER clause opening at `open` orders its rows (alasql would ignore the order). */
+function windowOrder(tokens: Token[], open: number): boolean {
+  let depth = 0;
+  for (let j = open; j < tokens.length; j++) {
+    const v = tokens[j]!;
+    if (v.type === 'op' && v.value === '(') depth++;
+    else if (v.type === 'op' && v.value === ')' && --depth === 0) return false;
+    else if (depth === 1 && isWord(v, 'ORDER')) return true;
+  }
+  return false;
+}
 
 interface Translated {
   sql: string;
@@ -78,10 +93,67 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
   const pending: { alias: string; col: string }[] = [];
   const bare: { at: number; text: string }[] = [];
   const outputAliases = new Set<string>();
+  // Column references to re-spell as the catalog does (identifiers are case-insensitive under the
+  // instance's CI collation; alasql's are not). A bare select item keeps the typed spelling as its name.
+  const spellings: { at: number; text: string; qualifier?: string; item: boolean }[] = [];
+  let depth = 0;
   let literal = 0;
+  let fromList = false;
+  /** `=`/`<>` whose operands may be strings compare under the CI collation (`==`, slower); others stay `===`. */
+  const equalities: { at: number; neg: boolean; sides: number[] }[] = [];
+  /** Top-level ORDER BY items that are a bare column: token index and output index. */
+  const orderItems: { token: number; at: number }[] = [];
+  let inOrderBy = false;
+  const noteOrder = (k: number): void => {
+    if (!inOrderBy || depth !== 0) return;
+    const before = tokens[tokens[k - 1]?.value === '.' ? k - 3 : k - 1];
+    const after = tokens[k + 1];
+    if (!(isWord(before, 'BY') || before?.value === ',')) return;
+    if (after && !(after.value === ',' || isWord(after, 'ASC', 'DESC', 'OPTION'))) return;
+    orderItems.push({ token: k, at: out.length });
+  };
+  /** Emits a table reference ending at token `j` and its alias; returns the last token index consumed. */
+  const emitTable = (view: ViewDef, j: number, defaultAlias: string): number => {
+    const table = tableNameOf(view);
+    if (!views.includes(view)) views.push(view);
+    out.push(table);
+    let a = j + 1;
+    if (isWord(tokens[a], 'AS')) a++;
+    const aliasTok = tokens[a];
+    const alias = aliasTok && (aliasTok.type === 'ident' || (aliasTok.type === 'word' && !NOT_ALIAS.has(aliasTok.value))) ? aliasTok : undefined;
+    const aliasName = alias ? (alias.type === 'ident' ? alias.value : alias.text) : undefined;
+    aliases.set((aliasName ?? defaultAlias).toLowerCase(), view);
+    aliases.set(table, view);
+    if (!alias) return j;
+    out.push(`[${aliasName}]`);
+    return a;
+  };
+  const itemStart = (j: number): boolean => isWord(tokens[j], 'SELECT', 'DISTINCT') || tokens[j]?.value === ',' || (tokens[j]?.type === 'number' && isWord(tokens[j - 1], 'TOP'));
+  const itemEnd = (j: number): boolean => tokens[j] === undefined || tokens[j]!.value === ',' || isWord(tokens[j], 'FROM', 'WHERE', 'ORDER', 'GROUP', 'UNION');
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
-    const dotted = (t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.';
+    if (t.type === 'op' && t.value === '(') depth++;
+    else if (t.type === 'op' && t.value === ')') depth--;
+    if (depth === 0 && isWord(t, 'BY') && isWord(tokens[k - 1], 'ORDER')) inOrderBy = true;
+    else if (depth === 0 && isWord(t, 'OPTION', 'UNION', 'EXCEPT', 'INTERSECT', 'OFFSET', 'FOR')) inOrderBy = false;
+    if (isWord(t, 'FROM', 'JOIN')) fromList = true;
+    else if (isWord(t, 'WHERE', 'GROUP', 'ORDER', 'HAVING', 'UNION', 'SELECT', 'ON', 'OPTION')) fromList = false;
+    const tableSlot = isWord(tokens[k - 1], 'FROM', 'JOIN') || (fromList && tokens[k - 1]?.value === ',');
+    // Temporary tables and table variables of the session (temp-store.ts).
+    const tempName = t.type === 'var' && tableSlot ? t.text : t.type === 'word' && t.text.startsWith('#') && tableSlot ? t.text
+      : (t.type === 'word' || t.type === 'ident') && tableSlot && tokens[k + 1]?.value === '.' && tokens[k + 2]?.value === '.' && (tokens[k + 3]?.text ?? '').startsWith('#') ? tokens[k + 3]!.text : undefined;
+    if (tempName !== undefined) {
+      const temp = findTemp(ctx.session, tempName);
+      if (!temp) {
+        if (t.type === 'var') throw new SqlServerError(1087, `Must declare the table variable "${t.text}".`, 15, 2);
+        throw new SqlServerError(208, `Invalid object name '${tempName}'.`);
+      }
+      if (t.type === 'word' && !t.text.startsWith('#')) k += 3;
+      k = emitTable(temp.view, k, tempName.replace(/^[@#]+/, ''));
+      continue;
+    }
+    // `alias.*` names no object.
+    const dotted = (t.type === 'word' || t.type === 'ident') && tokens[k + 1]?.value === '.' && tokens[k + 2]?.value !== '*';
     const single = (t.type === 'ident' || (t.type === 'word' && !KEYWORDS.has(t.value))) && !dotted && tokens[k + 1]?.value !== '(' && isWord(tokens[k - 1], 'FROM', 'JOIN');
     if (dotted || single) {
       const parts = [t.type === 'ident' ? t.value : t.text];
@@ -99,27 +171,20 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
       const obj = parts.length === 2 && !single && parts[0]!.toLowerCase() !== 'sys' && parts[0]!.toLowerCase() !== 'dbo' ? undefined : resolveObject(parts, ctx.session.database);
       if (obj) {
         if (!obj.view) throw new SqlServerError(208, `Invalid object name '${obj.display}'.`);
-        const table = tableNameOf(obj.view);
-        if (!views.includes(obj.view)) views.push(obj.view);
-        out.push(table);
-        let a = j + 1;
-        if (isWord(tokens[a], 'AS')) a++;
-        const aliasTok = tokens[a];
-        const alias = aliasTok && (aliasTok.type === 'ident' || (aliasTok.type === 'word' && !NOT_ALIAS.has(aliasTok.value))) ? aliasTok : undefined;
-        const aliasName = alias ? (alias.type === 'ident' ? alias.value : alias.text) : undefined;
-        aliases.set((aliasName ?? parts[parts.length - 1]!).toLowerCase(), obj.view);
-        aliases.set(table, obj.view);
-        if (alias) {
-          out.push(`[${aliasName}]`);
-          k = a;
-        } else k = j;
+        k = emitTable(obj.view, j, parts[parts.length - 1]!);
         continue;
       }
       if (parts.length === 2 && parts[1] !== '') pending.push({ alias: parts[0]!.toLowerCase(), col: parts[1]! });
     }
     switch (t.type) {
       case 'ident':
+        if (tokens[k - 1]?.value === '.' && tokens[k + 1]?.value !== '.') {
+          spellings.push({ at: out.length, text: t.value, qualifier: nameOf(tokens[k - 2])?.toLowerCase(), item: depth === 0 && itemStart(k - 3) && itemEnd(k + 1) });
+        } else if (tokens[k + 1]?.value !== '.' && !isWord(tokens[k - 1], 'AS') && tokens[k + 1]?.value !== '(') {
+          spellings.push({ at: out.length, text: t.value, item: depth === 0 && itemStart(k - 1) && itemEnd(k + 1) });
+        }
         if (isWord(tokens[k - 1], 'AS') || (endsExpression(tokens[k - 1]) && tokens[k + 1]?.value !== '.' && tokens[k - 1]?.value !== '.')) outputAliases.add(t.value.toLowerCase());
+        if (tokens[k + 1]?.value !== '.') noteOrder(k);
         out.push(`[${t.value.replace(/]/g, ']]')}]`);
         break;
       case 'string':
@@ -160,18 +225,34 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
           k += 3;
         } else if (tokens[k + 1]?.value === '.' || tokens[k - 1]?.value === '.') {
           // alasql's lexer splits identifiers that start with a keyword (database_id → DATABASE …): bracket them.
+          if (tokens[k - 1]?.value === '.' && tokens[k + 1]?.value !== '.') {
+            spellings.push({ at: out.length, text: t.text, qualifier: nameOf(tokens[k - 2])?.toLowerCase(), item: depth === 0 && itemStart(k - 3) && itemEnd(k + 1) });
+            noteOrder(k);
+          }
           out.push(`[${t.text}]`);
-        } else if (tokens[k + 1]?.value === '(' || (KEYWORDS.has(t.value) && !isWord(tokens[k - 1], 'AS'))) {
+        } else if (tokens[k + 1]?.value === '(') {
+          // Built-in function names are case-insensitive; alasql's registry is upper-case. Some are
+          // keywords to alasql or follow other rules there (LEFT/RIGHT, MIN/MAX on strings): the lab's own.
+          if (t.value === 'OVER' && windowOrder(tokens, k + 1)) {
+            throw new SqlServerError(40000, 'The lab does not support window functions with ORDER BY (OVER (… ORDER BY …)).', 16);
+          }
+          out.push(RENAMED_FUNCTIONS[t.value] ?? t.value);
+        } else if (KEYWORDS.has(t.value) && !isWord(tokens[k - 1], 'AS')) {
           out.push(t.text);
         } else {
           if (isWord(tokens[k - 1], 'AS') || endsExpression(tokens[k - 1])) outputAliases.add(t.text.toLowerCase());
-          else bare.push({ at: out.length, text: t.text });
+          else {
+            bare.push({ at: out.length, text: t.text });
+            noteOrder(k);
+            spellings.push({ at: out.length, text: t.text, item: depth === 0 && itemStart(k - 1) && itemEnd(k + 1) });
+          }
           out.push(`[${t.text}]`);
         }
         break;
       case 'op':
         // alasql's `=` is JS `===` on the raw values: dates and varbinary would compare by reference.
-        // Its `===` / `!===` compare valueOf(), which is the value for strings, numbers, dates and LabBinary.
+        // Its `==` / `!==` call utils.deepEqual, which the lab replaces with the CI collation's equality (functions.ts).
+        if (t.value === '=' || t.value === '<>' || t.value === '!=') equalities.push({ at: out.length, neg: t.value !== '=', sides: [k - 1, k + 1] });
         out.push(t.value === '=' ? '===' : t.value === '<>' || t.value === '!=' ? '!===' : t.text);
         break;
       default:
@@ -180,9 +261,38 @@ function translate(raw: Token[], ctx: ExecContext, bound: Map<string, SqlValue>)
   }
   for (const { text } of bare) {
     const lower = text.toLowerCase();
-    if (!aliases.has(lower) && !outputAliases.has(lower) && !views.some((v) => v.columns.some(([c]) => c === lower))) {
+    if (!aliases.has(lower) && !outputAliases.has(lower) && !views.some((v) => v.columns.some(([c]) => c.toLowerCase() === lower))) {
       throw new SqlServerError(207, `Invalid column name '${text}'.`);
     }
+  }
+  const textual = (at: number): boolean => {
+    let j = at;
+    // The right operand of `a = b.c` starts at the qualifier: its column is the last part.
+    while (tokens[j + 1]?.value === '.' && tokens[j + 1]?.type === 'op' && j >= at) j += 2;
+    const x = tokens[j];
+    if (!x) return false;
+    if (x.type === 'string' || x.type === 'var' || x.type === 'sysvar' || (x.type === 'op' && x.value === ')') || isWord(x, 'END')) return true;
+    if (x.type !== 'word' && x.type !== 'ident') return false;
+    const name = (x.type === 'ident' ? x.value : x.text).toLowerCase();
+    const q = tokens[j - 1]?.value === '.' ? nameOf(tokens[j - 2])?.toLowerCase() : undefined;
+    const scope = q ? [aliases.get(q)].filter((v): v is ViewDef => v !== undefined) : views;
+    const col = scope.flatMap((v) => v.columns).find(([c]) => c.toLowerCase() === name);
+    return !col || ['nvarchar', 'varchar', 'char', 'nchar', 'sql_variant'].includes(col[1].name);
+  };
+  for (const e of equalities) if (e.sides.some(textual)) out[e.at] = e.neg ? '!==' : '==';
+  // ORDER BY a character column sorts case-insensitively under the CI collation (alasql's NOCASE).
+  for (const o of orderItems) {
+    const x = tokens[o.token]!;
+    const q = tokens[o.token - 1]?.value === '.' ? nameOf(tokens[o.token - 2])?.toLowerCase() : undefined;
+    const scope = q ? [aliases.get(q)].filter((v): v is ViewDef => v !== undefined) : views;
+    const col = scope.flatMap((v) => v.columns).find(([c]) => c.toLowerCase() === (nameOf(x) ?? '').toLowerCase());
+    if (col && ['nvarchar', 'varchar', 'char', 'nchar'].includes(col[1].name)) out[o.at] = `${out[o.at]} COLLATE NOCASE`;
+  }
+  for (const sp of spellings) {
+    const scope = sp.qualifier ? [aliases.get(sp.qualifier)].filter((v): v is ViewDef => v !== undefined) : views;
+    const lower = sp.text.toLowerCase();
+    const canonical = scope.flatMap((v) => v.columns).find(([c]) => c.toLowerCase() === lower)?.[0];
+    if (canonical !== undefined && canonical !== sp.text) out[sp.at] = `[${canonical}]${sp.item ? ` AS [${sp.text.replace(/]/g, ']]')}]` : ''}`;
   }
   for (const { alias, col } of pending) {
     const view = aliases.get(alias);
@@ -211,6 +321,7 @@ function translateCached(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, b
     return { ...hit, params };
   }
   const tr = translate(tokens, ctx, bound);
+  if (tr.views.some((v) => v.temp)) return tr;
   const vars = tokens.filter((t) => t.type === 'var').map((t) => t.value);
   const literals = Object.fromEntries(Object.entries(tr.params).filter(([k]) => k.startsWith('__lit')));
   const map = perDb ?? new Map();
@@ -310,10 +421,11 @@ function describe(rt: SelectRuntime, tr: Translated): { name: string; source?: S
  */
 export function runSelect(rt: SelectRuntime, tokens: Token[], ctx: ExecContext, bound: Map<string, SqlValue>): { columns: ColumnDef[]; rows: SqlValue[][] } {
   const tr = translateCached(rt, tokens, ctx, bound);
-  const viewCtx = { world: ctx.world, inst: ctx.inst, now: ctx.world.now() };
+  const viewCtx = { world: ctx.world, inst: ctx.inst, now: ctx.world.now(), database: ctx.session.database };
   for (const view of tr.views) {
     const table = tableNameOf(view);
-    if (!view.volatile && rt.loaded.get(table) === ctx.world.version) continue;
+    if (!view.volatile && !view.currentDatabase && rt.loaded.get(table) === ctx.world.version) continue;
+    if (!rt.db.tables[table]) rt.db.exec(`CREATE TABLE ${table} (${view.columns.map(([c]) => `[${c}]`).join(', ')})`);
     const t = rt.db.tables[table] as { data: Row[]; indices: Record<string, unknown> };
     t.data = view.rows(viewCtx).map(loadRow);
     // alasql keeps join indexes per table across executions; new rows make them stale.

@@ -1,6 +1,6 @@
 /**
- * A T-SQL tokenizer: enough to split batches into statements, recognise command families and rewrite
- * SELECTs for alasql. It is not a parser; statements keep their tokens and each command family reads them.
+ * A T-SQL tokenizer: the first stage. parse-batch.ts builds the batch tree from its tokens; statements
+ * keep their tokens and each command family (and the SELECT translator) reads them.
  */
 export type TokenType = 'word' | 'ident' | 'string' | 'number' | 'binary' | 'var' | 'sysvar' | 'op';
 
@@ -144,52 +144,4 @@ export interface Statement {
   tokens: Token[];
   text: string;
   line: number;
-}
-
-/** Keywords that begin a statement when they appear at parenthesis depth 0 (T-SQL needs no semicolons). */
-const STARTERS = new Set([
-  'SELECT', 'DECLARE', 'SET', 'USE', 'ALTER', 'DROP', 'CREATE', 'BACKUP', 'EXEC', 'EXECUTE', 'WAITFOR',
-  'PRINT', 'RECONFIGURE', 'GO', 'INSERT', 'UPDATE', 'DELETE', 'RESTORE', 'IF', 'BEGIN', 'COMMIT', 'ROLLBACK',
-  'DBCC', 'KILL', 'TRUNCATE', 'MERGE', 'WITH', 'GRANT', 'REVOKE', 'DENY', 'RAISERROR', 'THROW',
-]);
-/** After these, a SELECT continues the current statement (set operators). */
-const SET_OPERATORS = new Set(['UNION', 'ALL', 'EXCEPT', 'INTERSECT']);
-
-/**
- * Splits a batch into statements at `;` and at statement-starting keywords. `GO` lines are dropped,
- * as sqlcmd and SSMS do before sending (DBA scripts pasted from the docs end with GO).
- */
-export function splitStatements(sql: string, tokens: Token[]): Statement[] {
-  const statements: Token[][] = [];
-  let current: Token[] = [];
-  let depth = 0;
-  const flush = (): void => {
-    if (current.length) statements.push(current);
-    current = [];
-  };
-  for (let k = 0; k < tokens.length; k++) {
-    const t = tokens[k]!;
-    if (t.type === 'op' && t.value === '(') depth++;
-    if (t.type === 'op' && t.value === ')') depth--;
-    if (t.type === 'op' && t.value === ';' && depth === 0) {
-      flush();
-      continue;
-    }
-    if (depth === 0 && t.type === 'word' && STARTERS.has(t.value) && current.length) {
-      const head = current[0]!.value;
-      const prev = current[current.length - 1]!;
-      const continues =
-        (t.value === 'SELECT' && (SET_OPERATORS.has(prev.value) && prev.type === 'word')) ||
-        (t.value === 'SET' && (head === 'ALTER' || head === 'UPDATE')) ||
-        t.value === 'WITH' ||
-        (t.value === 'SELECT' && head === 'INSERT') ||
-        (head === 'WITH' && t.value === 'SELECT' && current.every((x) => x.value !== 'SELECT'));
-      if (!continues) flush();
-    }
-    current.push(t);
-  }
-  flush();
-  return statements
-    .filter((s) => !(s.length === 1 && isWord(s[0], 'GO')))
-    .map((s) => ({ tokens: s, text: sql.slice(s[0]!.start, s[s.length - 1]!.end), line: s[0]!.line }));
 }

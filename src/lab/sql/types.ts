@@ -8,6 +8,8 @@ export interface ViewContext {
   world: LabWorld;
   inst: InstanceState;
   now: number;
+  /** The session's current database, for views scoped to it (sys.dm_db_log_space_usage). */
+  database?: string;
 }
 
 /** A catalog view or DMV: SQL Server's exact column names and types, and how to compute its rows. */
@@ -18,6 +20,10 @@ export interface ViewDef {
   rows(ctx: ViewContext): Row[];
   /** Rows change without a model version bump (live sessions): never served from the cache. */
   volatile?: boolean;
+  /** Rows describe the session's current database: recomputed for every statement. */
+  currentDatabase?: boolean;
+  /** A session's temporary table or table variable (temp-store.ts): never cached across sessions. */
+  temp?: boolean;
 }
 
 /** Everything a statement handler may touch. */

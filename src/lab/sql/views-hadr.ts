@@ -172,6 +172,14 @@ export const databaseReplicaStates: ViewDef = {
         low_water_mark_for_ghosts: 1000, secondary_lag_seconds: isPrimary || !primary ? null : Math.max(0, Math.round((primary.lastCommitTime - s.lastCommitTime) / 1000)),
       };
     };
+    // The database is in the local AG the link is built on too; that single-replica AG's copy is its primary.
+    for (const ag of ctx.inst.localAgs.filter((a) => a.name === l.side.agName)) {
+      rows.push({
+        ...make(l.side, true), group_id: ag.groupId, replica_id: ag.replicaId, is_primary_replica: true, synchronization_state: 2,
+        synchronization_state_desc: 'SYNCHRONIZED', is_commit_participant: true, synchronization_health: 2, synchronization_health_desc: 'HEALTHY',
+        log_send_queue_size: 0, log_send_rate: 0, redo_queue_size: 0, redo_rate: 0, secondary_lag_seconds: null,
+      });
+    }
     rows.push(make(l.side, true));
     if (l.side.role === 'PRIMARY') rows.push(make(l.partner, false));
     return rows;

@@ -1,4 +1,5 @@
 import { linkConnectivity } from '../model/run-dynamics.js';
+import { runningTextOf } from './running-text.js';
 import { T, type Row, type ViewDef } from './types.js';
 
 const d = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -122,7 +123,21 @@ export const execRequests: ViewDef = {
       database_id: dbId(ctx, s.database), blocking_session_id: 0, wait_type: s.running!.waitType, wait_time: 0,
       last_wait_type: s.running!.waitType ?? 'SOS_SCHEDULER_YIELD', wait_resource: '', open_transaction_count: 0, percent_complete: 0,
       estimated_completion_time: 0, cpu_time: 1, total_elapsed_time: Math.max(0, ctx.now - s.running!.startedAt), logical_reads: 10,
+      sql_handle: runningTextOf(s)?.handle ?? null, statement_start_offset: 0, statement_end_offset: -1,
     }));
+  },
+};
+
+/** sys.dm_exec_sql_text(handle) as a table: CROSS APPLY becomes a join on sql_handle (rewrite-select.ts). */
+export const execSqlText: ViewDef = {
+  name: 'sys.dm_exec_sql_text',
+  volatile: true,
+  columns: [['dbid', T.smallint], ['objectid', T.int], ['number', T.smallint], ['encrypted', T.bit], ['text', T.nv('max')], ['sql_handle', T.vb(64)]],
+  rows(ctx) {
+    return [...ctx.inst.sessions.values()].flatMap((s) => {
+      const r = runningTextOf(s);
+      return r ? [{ dbid: dbId(ctx, s.database), objectid: null, number: null, encrypted: false, text: r.text, sql_handle: r.handle }] : [];
+    });
   },
 };
 

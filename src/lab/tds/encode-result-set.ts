@@ -62,7 +62,10 @@ export function scaleDecimal(value: SqlValue, scale: number): { negative: boolea
 
 function resolveColumn(def: ColumnDef, index: number, rows: SqlValue[][]): WireColumn {
   const type = def.type;
-  const textual = type.name === 'nvarchar' || type.name === 'varchar' || type.name === 'sql_variant';
+  if (type.name === 'char' || type.name === 'binary') return { type, plp: false, maxBytes: typeof type.length === 'number' ? type.length : 1 };
+  if (type.name === 'nchar') return { type, plp: false, maxBytes: (typeof type.length === 'number' ? type.length : 1) * 2 };
+  if (type.name === 'sql_variant') return { type, plp: false, maxBytes: 8016 };
+  const textual = type.name === 'nvarchar' || type.name === 'varchar';
   if (!textual && type.name !== 'varbinary') return { type, plp: false, maxBytes: 0 };
   const limit = textual ? NVARCHAR_LIMIT * 2 : VARBINARY_LIMIT;
   let declared = type.length === 'max' ? Infinity : (type.length ?? (textual ? NVARCHAR_LIMIT : VARBINARY_LIMIT)) * (textual ? 2 : 1);
@@ -97,15 +100,30 @@ function writeTypeInfo(w: BufferWriter, col: WireColumn): void {
     case 'float':
       w.u8(0x6d).u8(8);
       return;
-    case 'decimal': {
+    case 'real':
+      w.u8(0x6d).u8(4);
+      return;
+    case 'decimal':
+    case 'numeric': {
       const precision = t.precision ?? 18;
-      w.u8(0x6a).u8(decimalLength(precision)).u8(precision).u8(t.scale ?? 0);
+      w.u8(t.name === 'numeric' ? 0x6c : 0x6a).u8(decimalLength(precision)).u8(precision).u8(t.scale ?? 0);
       return;
     }
     case 'nvarchar':
     case 'varchar':
-    case 'sql_variant':
       w.u8(0xe7).u16le(col.maxBytes).bytes(DEFAULT_COLLATION);
+      return;
+    case 'char':
+      w.u8(0xaf).u16le(col.maxBytes).bytes(DEFAULT_COLLATION);
+      return;
+    case 'nchar':
+      w.u8(0xef).u16le(col.maxBytes).bytes(DEFAULT_COLLATION);
+      return;
+    case 'binary':
+      w.u8(0xad).u16le(col.maxBytes);
+      return;
+    case 'sql_variant':
+      w.u8(0x62).u32le(col.maxBytes);
       return;
     case 'varbinary':
       w.u8(0xa5).u16le(col.maxBytes);
@@ -163,7 +181,36 @@ function writeValue(w: BufferWriter, col: WireColumn, value: SqlValue | undefine
       if (isNull) w.u8(0);
       else w.u8(8).f64le(Number(value));
       return;
-    case 'decimal': {
+    case 'real':
+      if (isNull) w.u8(0);
+      else w.u8(4).f32le(Number(value));
+      return;
+    case 'char':
+    case 'binary': {
+      // Fixed length: SQL Server pads char with spaces and binary with zeros.
+      if (isNull) {
+        w.u16le(0xffff);
+        return;
+      }
+      const data = Buffer.alloc(col.maxBytes, t.name === 'char' ? 0x20 : 0);
+      (t.name === 'char' ? Buffer.from(asText(value), 'latin1') : Buffer.from(asBytes(value))).copy(data, 0, 0, col.maxBytes);
+      w.u16le(data.length).bytes(data);
+      return;
+    }
+    case 'nchar': {
+      if (isNull) {
+        w.u16le(0xffff);
+        return;
+      }
+      const data = Buffer.from(asText(value).padEnd(col.maxBytes / 2, ' ').slice(0, col.maxBytes / 2), 'utf16le');
+      w.u16le(data.length).bytes(data);
+      return;
+    }
+    case 'sql_variant':
+      writeVariant(w, value ?? null);
+      return;
+    case 'decimal':
+    case 'numeric': {
       if (isNull) {
         w.u8(0);
         return;
@@ -179,8 +226,7 @@ function writeValue(w: BufferWriter, col: WireColumn, value: SqlValue | undefine
       return;
     }
     case 'nvarchar':
-    case 'varchar':
-    case 'sql_variant': {
+    case 'varchar': {
       const data = isNull ? null : Buffer.from(asText(value), 'utf16le');
       if (col.plp) writePlp(w, data);
       else if (data === null) w.u16le(0xffff);
@@ -222,6 +268,30 @@ function writeValue(w: BufferWriter, col: WireColumn, value: SqlValue | undefine
       if (isNull) w.u8(0);
       else w.u8(16).bytes(value instanceof Uint8Array ? value : guidToBytes(asText(value)));
       return;
+  }
+}
+
+/**
+ * A sql_variant value (MS-TDS 2.2.5.5.4): total length, base type, property bytes, data. Integers go
+ * as int/bigint, other numbers as float, bytes as varbinary, everything else as nvarchar.
+ */
+function writeVariant(w: BufferWriter, value: SqlValue): void {
+  if (value === null) {
+    w.u32le(0);
+    return;
+  }
+  if (typeof value === 'boolean') value = value ? 1 : 0;
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 31) {
+    w.u32le(2 + 4).u8(0x38).u8(0).i32le(value);
+  } else if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) {
+    w.u32le(2 + 8).u8(0x7f).u8(0).i64le(BigInt(value));
+  } else if (typeof value === 'number') {
+    w.u32le(2 + 8).u8(0x3e).u8(0).f64le(value);
+  } else if (value instanceof Uint8Array) {
+    w.u32le(2 + 2 + value.length).u8(0xa5).u8(2).u16le(8000).bytes(value);
+  } else {
+    const data = Buffer.from(asText(value), 'utf16le');
+    w.u32le(2 + 7 + data.length).u8(0xe7).u8(7).bytes(DEFAULT_COLLATION).u16le(8000).bytes(data);
   }
 }
 

@@ -207,7 +207,8 @@ describe('commands added for the runbooks', () => {
     for (const text of ['INSERT INTO t VALUES (1)', 'UPDATE sys.databases SET name = 1', 'TRUNCATE TABLE x', 'RESTORE DATABASE x FROM DISK = 1']) {
       const errs = errorsOf(await run(l.sql, text));
       expect(errs.length, text).toBe(1);
-      expect([102, 156]).toContain(errs[0]);
+      // INSERT parses now (temp tables); its target does not exist in the lab: 208.
+      expect(text.startsWith('INSERT') ? [208] : [102, 156]).toContain(errs[0]);
     }
   });
 });

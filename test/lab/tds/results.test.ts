@@ -99,7 +99,7 @@ describe('result encoding', () => {
       dt2: when,
       dto: when,
       guid: '0E984725-C51C-4BF4-9960-E1C80E27ABA0',
-      variant: '42',
+      variant: 42, // sql_variant carries its base type: an int stays an int
       none: null,
     });
     const cols = recordset.columns;
