@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'BAD_AZURE_OPERATION',
   'RUNBOOK_NOT_FOUND',
   'FILE_READ',
+  'RUNBOOK_TOO_LARGE',
   // --- compiling and static analysis (src/compile) ---
   'UNREACHABLE_STEP',
   'UNBOUNDED_CYCLE',
@@ -77,6 +78,7 @@ export const ERROR_CODES = [
   'APPROVAL_UNTRUSTED_KEY',
   'APPROVAL_FILE',
   'KEY_FILE',
+  'TRUSTED_KEYS',
   // --- audit ---
   'AUDIT_WRITE',
   'AUDIT_CHAIN_BROKEN',
