@@ -3,7 +3,7 @@
  * The default log is `$AGMEDIC_HOME/audit.jsonl` (`~/.agmedic/audit.jsonl`), or `--audit FILE`.
  */
 import { existsSync } from 'node:fs';
-import { defaultAuditLogPath, formatAuditTimeline, formatRunList, readAuditLog, summariseRuns, verifyAuditLog } from '../../audit/index.js';
+import { defaultAuditLogPath, findHeadRecord, formatAuditTimeline, formatRunList, readAuditLog, summariseRuns, verifyAuditLog } from '../../audit/index.js';
 import type { AuditRecord } from '../../audit/index.js';
 import { AgmedicError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
@@ -57,7 +57,8 @@ export async function auditVerifyCommand(opts: AuditOptions, output: Output): Pr
   if (result.ok && opts.head !== undefined) {
     const want = opts.head.trim().toLowerCase();
     const records = await readAuditLog(path);
-    const at = records.findIndex((r) => r.hash === want);
+    // Any unique prefix of 16+ hex digits: messages print the head as 16 digits and an ellipsis.
+    const at = findHeadRecord(records, want);
     if (at < 0) {
       result = { ok: false, line: records.length + 1, reason: 'truncated', detail: `the head hash ${want.slice(0, 16)}… kept earlier is not in the chain: records were cut off or the chain was re-hashed` };
     }
