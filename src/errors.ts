@@ -63,6 +63,7 @@ export const ERROR_CODES = [
   'PLAN_STALE',
   'PLAN_FILE',
   'LOCK_HELD',
+  'LOCK_LOST',
   'RUN_NOT_FOUND',
   'RUNBOOK_CHANGED',
   'TARGETS_CHANGED',

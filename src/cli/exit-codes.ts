@@ -46,6 +46,7 @@ const byCode: Partial<Record<ErrorCode, ExitCode>> = {
   PLAN_FILE: EXIT.notFound,
   NO_TTY: EXIT.refused,
   LOCK_HELD: EXIT.refused,
+  LOCK_LOST: EXIT.refused,
   PLAN_STALE: EXIT.refused,
   RUNBOOK_CHANGED: EXIT.refused,
   TARGETS_CHANGED: EXIT.refused,
