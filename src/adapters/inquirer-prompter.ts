@@ -5,7 +5,7 @@
  * choice preselected. Every prompt honours the run's AbortSignal (Ctrl-C).
  */
 import inquirer from 'inquirer';
-import { AgmedicError } from '../errors.js';
+import { AgmedicError, showInvisible } from '../errors.js';
 import type { ConfirmAnswer, ConfirmRequest, DecideAnswer, DecideRequest, EvidenceItem, Prompter } from '../ports/prompter.js';
 import { Secret } from '../ports/secret.js';
 
@@ -99,7 +99,7 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
     operator: opts.operator,
 
     async confirm(req: ConfirmRequest, signal: AbortSignal): Promise<ConfirmAnswer> {
-      output.write(describeConfirm(req));
+      output.write(showInvisible(describeConfirm(req)));
       try {
         const typed = req.typeToConfirm;
         // One session for both questions: the typed name is asked only after "run it".
@@ -119,7 +119,7 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
             type: 'input',
             name: 'typed',
             when: (a: { choice?: string }) => a.choice === 'run' && typed !== undefined,
-            message: `Type ${typed?.param ?? ''} "${typed?.expected ?? ''}" to confirm (empty to skip):`,
+            message: showInvisible(`Type ${typed?.param ?? ''} "${typed?.expected ?? ''}" to confirm (empty to skip):`),
             validate: (v: string) => v === '' || v === typed?.expected || `That is not "${typed?.expected ?? ''}". Type it exactly, or leave empty to skip.`,
           },
         ]);
@@ -131,7 +131,7 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
     },
 
     async decide(req: DecideRequest, signal: AbortSignal): Promise<DecideAnswer> {
-      if (req.evidence.length) output.write(`\n${req.title}\n${formatEvidence(req.evidence).join('\n')}\n`);
+      if (req.evidence.length) output.write(showInvisible(`\n${req.title}\n${formatEvidence(req.evidence).join('\n')}\n`));
       try {
         const { choice } = await module(signal)<{ choice: number }>([
           {
