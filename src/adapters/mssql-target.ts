@@ -93,14 +93,20 @@ export async function openSqlTarget(role: string, config: TargetConfig, credenti
     }
   };
   let target: MssqlTarget | undefined;
-  const statementHooks: ConnectionHooks = { opened: () => target?.connectionEvent(), ended: () => target?.connectionEvent() };
+  // An ended connection is what precedes every reconnect (a drop, a restart, an idle recycle); a
+  // connection opened only to grow the pool says nothing about the lock session.
+  const statementHooks: ConnectionHooks = { opened: () => undefined, ended: () => target?.connectionEvent() };
   const pool = await connect(poolMax, 0, statementHooks);
   target = new MssqlTarget(who, pool, new LockSession(who, (hooks) => connect(1, 1, hooks), secrets), secrets);
   return target;
 }
 
-/** While a lock is held, its session is proven alive at least this often (one round trip). */
-const LOCK_RECHECK_MS = 1_000;
+/**
+ * While a lock is held and no connection event was seen, its session is still proven alive this
+ * often (one round trip): a fallback for a connection that died without the client noticing. Drops
+ * and reconnects are caught by the connection events themselves, before the next statement.
+ */
+const LOCK_RECHECK_MS = 30_000;
 
 class MssqlTarget implements SqlTarget {
   readonly role: string;
@@ -125,7 +131,7 @@ class MssqlTarget implements SqlTarget {
     return `${this.role} (${this.server})`;
   }
 
-  /** A statement connection ended or a new one is being opened: prove the lock before the next statement. */
+  /** A statement connection ended (a reconnect will follow): prove the lock before the next statement. */
   connectionEvent(): void {
     this.suspect = true;
   }
@@ -140,7 +146,7 @@ class MssqlTarget implements SqlTarget {
 
   /**
    * Nothing is sent on a target whose lock might have gone with a dropped session until the lock is
-   * proven held (or re-acquired): after any connection event, and at least every second.
+   * proven held (or re-acquired): after any connection event, and at least every 30 s.
    */
   private async proveLock(signal: AbortSignal | undefined): Promise<void> {
     if (!this.locks.holding) return;

@@ -91,13 +91,11 @@ describe('the run lock and lost connections', () => {
     const run = runCommand(file, { param: ['link=SalesLink', 'gate=2'], targets: rl.targets, json: true }, out, { prompter: scriptedPrompter([]), env: rl.env });
     const deadline = Date.now() + 20_000;
     while (statementsMatching(rl.lab, /^SELECT 1 AS n$/).length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    // The next poll hangs in the lab; the connection under it is reset.
-    rl.lab.control.delayStatements('sqlserver', 5_000);
-    const polls = statementsMatching(rl.lab, /^SELECT 1 AS n$/).length;
-    while (statementsMatching(rl.lab, /^SELECT 1 AS n$/).length <= polls && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Connections reset and new ones refused: the next poll cannot ask (CONNECT_FAILED).
+    rl.lab.control.refuseConnections('sqlserver', true);
     rl.lab.control.dropConnections('sqlserver');
-    rl.lab.control.delayStatements('sqlserver', 0);
     const code = await run;
+    rl.lab.control.refuseConnections('sqlserver', false);
     const result = JSON.parse(out.stdout) as { runId: string; outcome: string; code: string; step: string; route: Array<{ step: string }> };
     expect(result).toMatchObject({ code: 'CONNECT_FAILED', step: 'settle' });
     expect(code).toBe(7);
