@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'BAD_AZURE_OPERATION',
   'RUNBOOK_NOT_FOUND',
   'FILE_READ',
+  'RUNBOOK_TOO_LARGE',
   // --- compiling and static analysis (src/compile) ---
   'UNREACHABLE_STEP',
   'UNBOUNDED_CYCLE',
@@ -64,6 +65,7 @@ export const ERROR_CODES = [
   'PLAN_STALE',
   'PLAN_FILE',
   'LOCK_HELD',
+  'LOCK_LOST',
   'RUN_NOT_FOUND',
   'RUNBOOK_CHANGED',
   'TARGETS_CHANGED',
@@ -80,6 +82,7 @@ export const ERROR_CODES = [
   'APPROVAL_FILE',
   'APPROVAL_REVOKED',
   'KEY_FILE',
+  'TRUSTED_KEYS',
   // --- audit ---
   'AUDIT_WRITE',
   'AUDIT_CHAIN_BROKEN',
@@ -220,4 +223,31 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
   );
   // Source excerpts need a blank line between them; one-line problems read better as a list.
   return sorted.map((d, i) => (i > 0 && d.source && d.range ? `\n${formatDiagnostic(d)}` : formatDiagnostic(d))).join('\n');
+}
+
+/**
+ * Characters that make text display as something else: bidirectional controls (a name can show
+ * reversed, `SalesLink` could be `kniLselaS` spelt backwards behind U+202E), zero-width characters
+ * (two names that look equal differ), and the BOM. Shown as `\u{…}` escapes wherever agmedic
+ * prints text an operator reads and compares.
+ */
+export const INVISIBLE_CHARS = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/**
+ * `text` with every bidirectional or zero-width character escaped as `\uXXXX` — also a valid JSON
+ * string escape, so it is safe on JSON output too (parsing gives the original character back).
+ *
+ * @example
+ * showInvisible('Sales\u202eLink') // 'Sales\\u202eLink'
+ */
+export function showInvisible(text: string): string {
+  return text.replace(INVISIBLE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** True when `text` holds a character {@link showInvisible} would escape. */
+export function hasInvisible(text: string): boolean {
+  INVISIBLE_CHARS.lastIndex = 0;
+  const found = INVISIBLE_CHARS.test(text);
+  INVISIBLE_CHARS.lastIndex = 0;
+  return found;
 }

@@ -6,7 +6,7 @@
  */
 import inquirer from 'inquirer';
 import { humanize } from '../compile/human-units.js';
-import { AgmedicError } from '../errors.js';
+import { AgmedicError, showInvisible } from '../errors.js';
 import type { ConfirmAnswer, ConfirmRequest, DecideAnswer, DecideRequest, EvidenceItem, Prompter } from '../ports/prompter.js';
 import { Secret } from '../ports/secret.js';
 
@@ -115,7 +115,7 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
     operator: opts.operator,
 
     async confirm(req: ConfirmRequest, signal: AbortSignal): Promise<ConfirmAnswer> {
-      output.write(describeConfirm(req));
+      output.write(showInvisible(describeConfirm(req)));
       try {
         const typed = req.typeToConfirm;
         // One session for all questions: the typed name is asked only after "run it", the
@@ -138,7 +138,7 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
             type: 'input',
             name: 'typed',
             when: (a: { choice?: string }) => a.choice === 'run' && typed !== undefined,
-            message: `Type ${typed?.param ?? ''} "${typed?.expected ?? ''}" to confirm (empty to skip):`,
+            message: showInvisible(`Type ${typed?.param ?? ''} "${typed?.expected ?? ''}" to confirm (empty to skip):`),
             validate: (v: string) => v === '' || v === typed?.expected || `That is not "${typed?.expected ?? ''}". Type it exactly, or leave empty to skip.`,
           },
         ]);
@@ -151,7 +151,7 @@ export function createInquirerPrompter(opts: InquirerPrompterOptions): Prompter 
     },
 
     async decide(req: DecideRequest, signal: AbortSignal): Promise<DecideAnswer> {
-      if (req.evidence.length) output.write(`\n${req.title}\n${formatEvidence(req.evidence).join('\n')}\n`);
+      if (req.evidence.length) output.write(showInvisible(`\n${req.title}\n${formatEvidence(req.evidence).join('\n')}\n`));
       try {
         const { choice, reallyAbort } = await module(signal)<{ choice: number | 'abort' | 'pause'; reallyAbort?: boolean }>([
           {

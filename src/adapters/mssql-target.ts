@@ -6,7 +6,7 @@ import { AgmedicError } from '../errors.js';
 import { Secret } from '../ports/secret.js';
 import type { BoundParam, LockOptions, LockResult, QueryOptions, QueryResult, SqlTarget, TargetConfig } from '../ports/sql-target.js';
 import { toConnectError, toQueryError, type TargetIdentity } from './mssql-errors.js';
-import { LockSession, type RequestCtor } from './mssql-lock.js';
+import { LockSession, type ConnectionHooks, type RequestCtor } from './mssql-lock.js';
 import { toDriverParam } from './mssql-params.js';
 
 export interface OpenSqlTargetOptions {
@@ -72,9 +72,16 @@ export async function openSqlTarget(role: string, config: TargetConfig, credenti
   const poolMax = Math.min(4, Math.max(1, opts.poolMax ?? 2));
   const ca = await readCa(config, who);
   const secrets = Secret.isSecret(credential) ? [credential.reveal()] : [];
-  const connect = async (max: number, min: number): Promise<sql.ConnectionPool> => {
+  const connect = async (max: number, min: number, hooks?: ConnectionHooks): Promise<sql.ConnectionPool> => {
     const cfg = driverConfig(config, credential, ca, max, opts.appName ?? 'agmedic');
     cfg.pool = { ...cfg.pool, max, min };
+    if (hooks) {
+      // Every connection's birth and death: a lock lives exactly as long as its session.
+      cfg.beforeConnect = (conn) => {
+        hooks.opened();
+        conn.once('end', () => hooks.ended());
+      };
+    }
     const pool = new sql.ConnectionPool(cfg);
     // Without a listener a late socket error on an idle connection would crash the process.
     pool.on('error', () => undefined);
@@ -85,14 +92,30 @@ export async function openSqlTarget(role: string, config: TargetConfig, credenti
       throw toConnectError(err, who, secrets);
     }
   };
-  const pool = await connect(poolMax, 0);
-  return new MssqlTarget(who, pool, new LockSession(who, () => connect(1, 1), secrets), secrets);
+  let target: MssqlTarget | undefined;
+  // An ended connection is what precedes every reconnect (a drop, a restart, an idle recycle); a
+  // connection opened only to grow the pool says nothing about the lock session.
+  const statementHooks: ConnectionHooks = { opened: () => undefined, ended: () => target?.connectionEvent() };
+  const pool = await connect(poolMax, 0, statementHooks);
+  target = new MssqlTarget(who, pool, new LockSession(who, (hooks) => connect(1, 1, hooks), secrets), secrets);
+  return target;
 }
+
+/**
+ * While a lock is held and no connection event was seen, its session is still proven alive this
+ * often (one round trip): a fallback for a connection that died without the client noticing. Drops
+ * and reconnects are caught by the connection events themselves, before the next statement.
+ */
+const LOCK_RECHECK_MS = 30_000;
 
 class MssqlTarget implements SqlTarget {
   readonly role: string;
   readonly server: string;
   private closed = false;
+  /** A connection of this target ended or was (re)opened since the lock was last proven held. */
+  private suspect = false;
+  private lockProvenAt = 0;
+  private proving: Promise<void> | undefined;
 
   constructor(
     private readonly who: TargetIdentity,
@@ -108,10 +131,41 @@ class MssqlTarget implements SqlTarget {
     return `${this.role} (${this.server})`;
   }
 
+  /** A statement connection ended (a reconnect will follow): prove the lock before the next statement. */
+  connectionEvent(): void {
+    this.suspect = true;
+  }
+
   async query(text: string, params: BoundParam[], opts: QueryOptions): Promise<QueryResult> {
     this.assertOpen();
     const { signal } = opts;
     if (signal?.aborted) throw new AgmedicError('CANCELLED', `${this.describe()}: statement cancelled before it was sent`, { details: { ...this.who } });
+    await this.proveLock(signal);
+    return this.send(text, params, opts);
+  }
+
+  /**
+   * Nothing is sent on a target whose lock might have gone with a dropped session until the lock is
+   * proven held (or re-acquired): after any connection event, and at least every 30 s.
+   */
+  private async proveLock(signal: AbortSignal | undefined): Promise<void> {
+    if (!this.locks.holding) return;
+    if (!this.suspect && performance.now() - this.lockProvenAt < LOCK_RECHECK_MS) return;
+    // Concurrent statements share one proof.
+    this.proving ??= (async () => {
+      try {
+        this.suspect = false;
+        await this.locks.verify(signal, async (text, params) => (await this.send(text, params, signal ? { signal } : {})).rows);
+        this.lockProvenAt = performance.now();
+      } finally {
+        this.proving = undefined;
+      }
+    })();
+    await this.proving;
+  }
+
+  private async send(text: string, params: BoundParam[], opts: QueryOptions): Promise<QueryResult> {
+    const { signal } = opts;
     const request = opts.timeoutMs === undefined ? this.pool.request() : new (sql.Request as RequestCtor)(this.pool, { requestTimeout: opts.timeoutMs });
     for (const p of params) {
       const { type, value } = toDriverParam(p);

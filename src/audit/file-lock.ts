@@ -1,17 +1,20 @@
 /**
  * A cross-process lock for appending to one audit file, without flock (which Node lacks).
  *
- * Scheme: the lock is a sibling file `<log>.lock` created with `open(…, 'wx')` — O_CREAT|O_EXCL,
- * atomic on local file systems — holding `pid host epoch-ms`. It is held only around one batch
+ * Scheme: the lock is a sibling file `<log>.lock` holding `pid host epoch-ms`. It is written to a
+ * private temporary file first and then hard-linked into place (`link` fails with EEXIST, atomic on
+ * local file systems), so the lock never exists without its holder's name: a process killed
+ * between "create" and "write" used to leave an empty lock that blocked every run for `staleMs`. It is held only around one batch
  * write (re-read the chain tail, write, release), never for a whole run, so two runs on one
  * machine can both audit into the same file and their records never interleave or fork the chain.
  *
- * A lock is stale when its holder is a dead process on this host, or when it is older than
+ * A lock is stale when its holder is a dead process on this host, when it names no holder at all
+ * (empty or garbled — left by an older version — and older than a second), or when it is older than
  * `staleMs` (a batch write takes milliseconds; a minute means a crash, or another host on a
  * network share). A stale lock is removed only if its content is unchanged since it was judged
  * stale; two processes breaking the same stale lock in the same instant remain a (narrow) race.
  */
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { AgmedicError } from '../errors.js';
@@ -38,12 +41,7 @@ export async function acquireFileLock(lockPath: string, options: LockOptions = {
   let delay = 1;
   for (;;) {
     try {
-      const fh = await open(lockPath, 'wx', 0o600);
-      try {
-        await fh.writeFile(me);
-      } finally {
-        await fh.close();
-      }
+      await linkInPlace(lockPath, me);
       return async () => {
         // Only our own lock: if it was judged stale and taken over by another writer meanwhile,
         // removing theirs would let a third writer in and fork the chain.
@@ -62,7 +60,7 @@ export async function acquireFileLock(lockPath: string, options: LockOptions = {
       continue;
     }
     if (Date.now() - started > timeoutMs) {
-      const who = holder ? `process ${holder.pid} on ${holder.host} since ${new Date(holder.since).toISOString()}` : 'another process';
+      const who = holder && holder.pid > 0 ? `process ${holder.pid} on ${holder.host} since ${new Date(holder.since).toISOString()}` : 'another process';
       throw new AgmedicError('AUDIT_WRITE', `audit log lock ${lockPath} is held by ${who}`, { details: { lockPath } });
     }
     await sleep(delay);
@@ -70,11 +68,42 @@ export async function acquireFileLock(lockPath: string, options: LockOptions = {
   }
 }
 
+/** Writes `content` to a private file and links it to `lockPath`: EEXIST when the lock is taken. */
+async function linkInPlace(lockPath: string, content: string): Promise<void> {
+  const tmp = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fh = await open(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(content);
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, lockPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    // A file system without hard links: O_EXCL create, then write (an unnamed lock ages out).
+    const lock = await open(lockPath, 'wx', 0o600);
+    try {
+      await lock.writeFile(content);
+    } finally {
+      await lock.close();
+    }
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/** An unnamed lock younger than this may be another version's write in progress. */
+const UNNAMED_GRACE_MS = 1_000;
+
 interface Holder {
   raw: string;
   pid: number;
   host: string;
   since: number;
+  /** The lock names its holder (`pid host epoch-ms`). */
+  named: boolean;
 }
 
 async function readHolder(lockPath: string): Promise<Holder | undefined> {
@@ -87,11 +116,13 @@ async function readHolder(lockPath: string): Promise<Holder | undefined> {
   }
   const [pid, host, since] = raw.split(' ');
   // A holder that crashed between create and write leaves an empty file: age by mtime.
-  return { raw, pid: Number(pid), host: host ?? '', since: Number(since) || mtime };
+  const named = /^\d+ \S+ \d+$/.test(raw);
+  return { raw, pid: Number(pid), host: host ?? '', since: named ? Number(since) : mtime, named };
 }
 
 function isStale(holder: Holder, staleMs: number): boolean {
   if (Date.now() - holder.since > staleMs) return true;
+  if (!holder.named) return Date.now() - holder.since > UNNAMED_GRACE_MS;
   if (holder.host !== hostname() || !Number.isInteger(holder.pid) || holder.pid <= 0) return false;
   try {
     process.kill(holder.pid, 0);

@@ -10,7 +10,7 @@
  * const result = await verifyAuditLog(sink.path);
  */
 export { openAuditLog, defaultAuditLogPath, FileAuditSink, type OpenAuditLogOptions } from './open-audit-log.js';
-export { verifyAuditLog } from './verify-audit-log.js';
+export { findHeadRecord, verifyAuditLog } from './verify-audit-log.js';
 export { readAuditLog } from './read-audit-log.js';
 export { formatAuditTimeline, formatRunList, summariseRuns, type FormatOptions, type RunSummary } from './format-audit-timeline.js';
 export { redact, redactString, REDACTED, SENSITIVE_KEY } from './redact.js';

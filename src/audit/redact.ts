@@ -6,6 +6,7 @@
  */
 import { AgmedicError } from '../errors.js';
 import { Secret } from '../ports/secret.js';
+import { looksLikeSecretKey } from '../ports/secret-keys.js';
 
 /** Keys whose values are masked whatever they hold. `…key$` catches apiKey, accountKey, sasKey. */
 export const SENSITIVE_KEY = /password|pwd|secret|token|key$/i;
@@ -17,10 +18,15 @@ export const REDACTED = '[redacted]';
 const INLINE_PASSWORD =
   /(\b(?:password|pwd)\s*=\s*)(N?'(?:[^']|'')*'|"(?:[^"]|"")*"|\{(?:[^}]|\}\})*\}|[^;\s'"{][^;]*)/gi;
 
+// `Key=value;` pairs of a connection string, for keys that look like a misspelt password (`Passwrd=`).
+const INLINE_PAIR = /(^|[;"'\s])([A-Za-z][A-Za-z ]*?)(\s*=\s*)(\{(?:[^}]|\}\})*\}|[^;\s'"{][^;]*)/g;
+
 /** Masks password values inside a string that looks like a connection string or T-SQL. */
 export function redactString(value: string): string {
-  if (!/password|pwd/i.test(value)) return value; // fast path: most strings never mention one
-  return value.replace(INLINE_PASSWORD, `$1${REDACTED}`);
+  if (!/p[a-z]*s|pwd|secret|token/i.test(value)) return value; // fast path: most strings never mention one
+  const out = value.replace(INLINE_PASSWORD, `$1${REDACTED}`);
+  if (!out.includes(';')) return out;
+  return out.replace(INLINE_PAIR, (m, head: string, key: string, sep: string) => (looksLikeSecretKey(key) ? `${head}${key}${sep}${REDACTED}` : m));
 }
 
 /**
@@ -67,7 +73,7 @@ function walk(value: unknown, seen: Set<object>, path: string): unknown {
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (SENSITIVE_KEY.test(k)) {
+      if (SENSITIVE_KEY.test(k) || looksLikeSecretKey(k)) {
         // Still refuse a Secret under a masked key: it means the caller leaked it elsewhere too.
         if (Secret.isSecret(v)) throw new AgmedicError('INTERNAL', `audit: a secret reached the audit log at ${path}.${k}`);
         if (v !== undefined) out[k] = REDACTED;

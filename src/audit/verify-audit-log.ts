@@ -18,6 +18,7 @@
  * record from some point on with recomputed hashes, leaves a valid chain. Compare `lastHash` with
  * a copy kept elsewhere (a ticket, a SIEM, another host) to detect those.
  */
+import { AgmedicError } from '../errors.js';
 import { forEachLine } from './read-lines.js';
 import { hashOfLineBytes, readHeaderBytes } from './encode-record.js';
 import { GENESIS, type VerifyResult } from './types.js';
@@ -103,4 +104,31 @@ export async function verifyAuditLog(path: string): Promise<VerifyResult> {
     return { ok: false, line: gap.line, reason: 'deleted', detail: `${missing} missing before line ${gap.line}` };
   }
   return { ok: true, records: count, lastSeq, lastHash };
+}
+
+/** Fewer hex digits than this would let a forger find a matching record by brute force. */
+export const MIN_HEAD_PREFIX = 16;
+
+/**
+ * Where a head hash kept elsewhere sits in the chain: the index of the one record whose hash starts
+ * with `head` (any prefix of at least 16 hex digits — messages print 16), or -1 when none does.
+ * Throws `USAGE` for a malformed head, or one that more than one record matches.
+ *
+ * @example
+ * findHeadRecord(records, '3f22bf12b061ddee') // 41
+ */
+export function findHeadRecord(records: ReadonlyArray<{ hash: string }>, head: string): number {
+  const want = head.trim().toLowerCase().replace(/…$/, '');
+  if (!/^[0-9a-f]+$/.test(want) || want.length < MIN_HEAD_PREFIX || want.length > 64) {
+    throw new AgmedicError('USAGE', `--head must be ${MIN_HEAD_PREFIX} to 64 hex digits of a record's hash (as audit verify prints it), not "${head.slice(0, 80)}"`);
+  }
+  let found = -1;
+  for (let i = 0; i < records.length; i++) {
+    if (!records[i]!.hash.startsWith(want)) continue;
+    if (found >= 0 && records[found]!.hash !== records[i]!.hash) {
+      throw new AgmedicError('USAGE', `--head ${want} matches more than one record; give more digits`);
+    }
+    found = i;
+  }
+  return found;
 }

@@ -48,6 +48,7 @@ const byCode: Partial<Record<ErrorCode, ExitCode>> = {
   PLAN_FILE: EXIT.notFound,
   NO_TTY: EXIT.refused,
   LOCK_HELD: EXIT.refused,
+  LOCK_LOST: EXIT.refused,
   PLAN_STALE: EXIT.refused,
   RUNBOOK_CHANGED: EXIT.refused,
   TARGETS_CHANGED: EXIT.refused,
@@ -69,6 +70,9 @@ const byCode: Partial<Record<ErrorCode, ExitCode>> = {
   APPROVAL_FILE: EXIT.approvalMissing,
   APPROVAL_BAD_SIGNATURE: EXIT.approvalBadSignature,
   APPROVAL_UNTRUSTED_KEY: EXIT.approvalBadSignature,
+  // A trusted-keys folder that cannot be trusted (writable by others, unreadable, a bad key in it)
+  // refuses the approval like an untrusted key would: schedulers branch on 10–15.
+  TRUSTED_KEYS: EXIT.approvalBadSignature,
   APPROVAL_EXPIRED: EXIT.approvalExpired,
   APPROVAL_WRONG_RUNBOOK: EXIT.approvalWrongRunbook,
   APPROVAL_WRONG_TARGET: EXIT.approvalWrongTarget,

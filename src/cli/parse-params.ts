@@ -2,7 +2,8 @@ import { AgmedicError } from '../errors.js';
 
 /** `-p k=v` pairs → a record; a pair without `=` is a usage error. */
 export function parseParamPairs(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `-p __proto__=x` must be an unknown parameter, not a prototype change.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new AgmedicError('USAGE', `-p expects name=value, got "${pair}"`);

@@ -39,8 +39,9 @@ export function buildMachine(runbook: Runbook, report: Report): BuiltMachine {
   const steps = runbook.steps;
   const ids = new Set<string>();
   for (const s of steps) ids.add(s.id);
-  const delays: Record<string, number> = {};
-  const states: Record<string, StateNodeData> = {};
+  // No prototype: step ids come from the runbook, and `constructor` is a valid one.
+  const delays: Record<string, number> = Object.create(null) as Record<string, number>;
+  const states: Record<string, StateNodeData> = Object.create(null) as Record<string, StateNodeData>;
 
   const ref = (id: string, path: NodePath): string => {
     if (ids.has(id)) return id;
@@ -49,7 +50,7 @@ export function buildMachine(runbook: Runbook, report: Report): BuiltMachine {
   };
 
   steps.forEach((step, i) => {
-    if (states[step.id]) return; // a duplicate id; the loader reports DUPLICATE_STEP_ID
+    if (Object.hasOwn(states, step.id)) return; // a duplicate id; the loader reports DUPLICATE_STEP_ID
     const base: NodePath = ['steps', i];
     const following = steps[i + 1]?.id ?? '@fixed';
     const succ = step.next !== undefined ? t(ref(step.next, [...base, 'next']), 'next', [...base, 'next']) : t(following, 'next', base);

@@ -5,6 +5,9 @@
 import { Environment, ParseError, type ASTNode } from '@marcbachmann/cel-js';
 import type { ErrorCode } from '../errors.js';
 import type { ParameterType, Runbook } from '../runbook/schema.js';
+import { CEL_BUDGET_MS, instrumentProgram, registerRe2, withBudget } from './cel-budget.js';
+
+export { CelBudgetExceeded, CEL_BUDGET_MS } from './cel-budget.js';
 
 /** Which variables an expression sees: `runbook` (params, facts) or a step's query (plus rows, result, target). */
 export type CelScope = 'runbook' | 'query';
@@ -283,10 +286,10 @@ export function prepareCelContext(context: Record<string, unknown>): PreparedCel
  * const ctx = prepareCelContext({ facts });
  * rules.filter((r) => evaluatePreparedCel(r.when, ctx) === true);
  */
-export function evaluatePreparedCel(expr: string, context: PreparedCelContext): unknown {
+export function evaluatePreparedCel(expr: string, context: PreparedCelContext, budgetMs: number = CEL_BUDGET_MS): unknown {
   let cached = evalEnvs.get(context.names);
   if (!cached) {
-    const env = new Environment(OPTIONS);
+    const env = registerRe2(new Environment(OPTIONS));
     for (const n of Object.keys(context.values)) env.registerVariable(n, 'dyn');
     cached = { env, programs: new Map() };
     evalEnvs.set(context.names, cached);
@@ -295,8 +298,11 @@ export function evaluatePreparedCel(expr: string, context: PreparedCelContext): 
   let program = cached.programs.get(expr);
   if (!program) {
     program = cached.env.parse(expr);
+    instrumentProgram(program.ast);
     if (cached.programs.size > 10_000) cached.programs.clear();
     cached.programs.set(expr, program);
   }
-  return fromCelValue(program(context.values));
+  const run = program;
+  // Bounded: a synchronous evaluation blocks signal handlers, so it must end (see cel-budget.ts).
+  return fromCelValue(withBudget(() => run(context.values), budgetMs));
 }

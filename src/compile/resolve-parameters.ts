@@ -2,7 +2,7 @@
  * `-p name=value` strings → typed parameter values, checked against the runbook's declarations.
  * Every problem is collected; nothing throws.
  */
-import type { Diagnostic } from '../errors.js';
+import { hasInvisible, showInvisible, type Diagnostic } from '../errors.js';
 import { DURATION_PATTERN } from '../runbook/patterns.js';
 import type { Parameter, Runbook } from '../runbook/schema.js';
 import { identifierProblem } from '../runbook/sql-template.js';
@@ -70,6 +70,15 @@ export function resolveParameters(runbook: Runbook, raw: Record<string, string>)
       values[name] = p.default;
     } else if (p.required !== false) {
       problem('MISSING_PARAM', `parameter "${name}" is required (${p.description}); pass -p ${name}=…`, ['parameters', name]);
+    }
+  }
+  // The operator proves intent by typing this value: one that displays as another name (bidi
+  // controls, zero-width characters) would make that proof meaningless.
+  for (const step of runbook.steps) {
+    const name = step.confirm?.typeToConfirm;
+    const v = name === undefined ? undefined : values[name];
+    if (typeof v === 'string' && hasInvisible(v)) {
+      problem('BAD_PARAM_VALUE', `parameter "${name}" is typed to confirm step "${step.id}" but contains bidirectional or zero-width characters (${showInvisible(v)}); it cannot be confirmed by typing`, ['parameters', name!]);
     }
   }
   for (const name of Object.keys(raw)) {

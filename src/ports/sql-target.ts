@@ -98,6 +98,12 @@ export interface LockResult {
 export interface LockOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Who holds the lock now, in words, for the `LOCK_LOST` message when the lock went with its
+   * session (a dropped connection) and another session took it before it could be re-acquired.
+   * `read` runs a read-only statement without the lock check (which would fail again).
+   */
+  describeHolder?: (read: (text: string, params: BoundParam[]) => Promise<Record<string, unknown>[]>) => Promise<string | undefined>;
 }
 
 /**
@@ -115,9 +121,16 @@ export interface SqlTarget {
   readonly server: string;
   /** For messages and the audit log: `sqlserver (127.0.0.1,11433)`; never credentials. */
   describe(): string;
-  /** Rejects with `SQL_ERROR` (details.sqlError), `CANCELLED`, `STEP_TIMEOUT` or `CONNECT_FAILED`. */
+  /**
+   * Rejects with `SQL_ERROR` (details.sqlError), `CANCELLED`, `STEP_TIMEOUT` or `CONNECT_FAILED`.
+   * While this target holds a lock, nothing is sent after a reconnect until the lock is held again:
+   * `LOCK_LOST` (nothing sent) when another session took it meanwhile.
+   */
   query(text: string, params: BoundParam[], opts: QueryOptions): Promise<QueryResult>;
-  /** Exclusive, session-owned; rejects with `LOCK_HELD` on timeout. Idempotent while held. */
+  /**
+   * Exclusive, session-owned; rejects with `LOCK_HELD` on timeout. Idempotent while held. The
+   * resource is compared as given: callers normalise it (run-lock.ts `lockResource`).
+   */
   acquireLock(resource: string, opts: LockOptions): Promise<LockResult>;
   /** A lock this target does not hold is a no-op. */
   releaseLock(resource: string): Promise<void>;

@@ -30,7 +30,11 @@ const bySourceOrder = (a: Diagnostic, b: Diagnostic) => (a.range?.start ?? 0) - 
  * loaded.positions.rangeOf(['steps', 2, 'action', 'sql']); // { start, end }
  */
 export function loadRunbook(source: SourceFile): LoadedRunbook {
+  const tooLarge = sizeProblem(source, undefined);
+  if (tooLarge) return tooLarge;
   const data = parseFast(source.text);
+  const tooMany = sizeProblem(source, data);
+  if (tooMany) return tooMany;
   if (data === undefined) return loadPrecisely(source);
   const parsed = RunbookSchema.safeParse(data);
   if (!parsed.success) return loadPrecisely(source);
@@ -38,6 +42,29 @@ export function loadRunbook(source: SourceFile): LoadedRunbook {
   const diagnostics = checkDocument(parsed.data, { source, positions }).sort(bySourceOrder);
   const ok = !diagnostics.some((d) => d.severity === 'error');
   return ok ? { source, runbook: parsed.data, diagnostics, positions } : { source, diagnostics, positions };
+}
+
+/**
+ * Runbooks are written by people: the largest shipped one has ~40 steps. The limits are far above
+ * any real runbook and far below what makes load and compile slow (200,000 steps took 20 s and
+ * 1 GB): a runbook past them is refused before the schema and the compiler see it.
+ */
+export const RUNBOOK_LIMITS = { bytes: 8 * 1024 * 1024, steps: 10_000 } as const;
+
+function sizeProblem(source: SourceFile, data: unknown): LoadedRunbook | undefined {
+  const positions = createPositionIndex(parseDocument(''), '');
+  const refuse = (message: string): LoadedRunbook => ({
+    source,
+    diagnostics: [{ code: 'RUNBOOK_TOO_LARGE', message, severity: 'error', source, range: { start: 0, end: Math.min(1, source.text.length) } }],
+    positions,
+  });
+  if (data === undefined) {
+    if (source.text.length > RUNBOOK_LIMITS.bytes) return refuse(`the runbook has ${source.text.length} characters; at most ${RUNBOOK_LIMITS.bytes} are accepted`);
+    return undefined;
+  }
+  const steps = typeof data === 'object' && data !== null ? (data as { steps?: unknown }).steps : undefined;
+  if (Array.isArray(steps) && steps.length > RUNBOOK_LIMITS.steps) return refuse(`the runbook has ${steps.length} steps; at most ${RUNBOOK_LIMITS.steps} are accepted`);
+  return undefined;
 }
 
 /** Anchors could hide an alias bomb that js-yaml would share rather than refuse; `yaml` counts them. */
@@ -100,6 +127,8 @@ export function loadPrecisely(source: SourceFile): LoadedRunbook {
     diagnostics.push({ code: 'YAML_SYNTAX', message: err instanceof Error ? err.message : String(err), severity: 'error', source, range: { start: 0, end: 0 } });
     return { source, diagnostics, positions };
   }
+  const tooMany = sizeProblem(source, data);
+  if (tooMany) return tooMany;
 
   const parsed = RunbookSchema.safeParse(data);
   if (!parsed.success) {

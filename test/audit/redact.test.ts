@@ -20,6 +20,14 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('redact', () => {
+  it('masks values under misspelt password keys, in objects and connection strings', () => {
+    const out = redact({ pasword: PASSWORD, nested: { Passwrd: PASSWORD }, conn: `Server=x;Passwrd=${PASSWORD};Database=d`, conn2: `Server=x; pasword = {${PASSWORD}}` });
+    expect(JSON.stringify(out)).not.toContain(PASSWORD);
+    expect(out).toMatchObject({ pasword: REDACTED, nested: { Passwrd: REDACTED } });
+    expect(redactString('Server=x;Database=d;User Id=u')).toBe('Server=x;Database=d;User Id=u');
+    expect(redactString('SELECT 1 AS n; SELECT name FROM t WHERE role = @role')).toBe('SELECT 1 AS n; SELECT name FROM t WHERE role = @role');
+  });
+
   it('masks values under sensitive keys at any depth, keeping other fields', () => {
     const out = redact({
       server: 'sql01',

@@ -98,6 +98,20 @@ describe('agmedic audit verify', () => {
     expect(r.stderr).toContain(`audit broken: ${cut}:8: truncated:`);
   });
 
+  it('--head takes any unique prefix of 16+ hex digits (what messages print), and refuses shorter', async () => {
+    const dir = tempDir();
+    const original = join(dir, 'audit.jsonl');
+    const lines = await writeLog(original);
+    const head = (JSON.parse(lines[9]!) as { hash: string }).hash;
+    expect((await cli('audit', 'verify', '--audit', original, '--head', head.slice(0, 16))).code).toBe(0);
+    expect((await cli('audit', 'verify', '--audit', original, '--head', `${head.slice(0, 16)}…`)).code).toBe(0);
+    expect((await cli('audit', 'verify', '--audit', original, '--head', head.slice(0, 40).toUpperCase())).code).toBe(0);
+    expect((await cli('audit', 'verify', '--audit', original, '--head', head.slice(0, 15))).code).toBe(2);
+    const cut = join(dir, 'cut.jsonl');
+    writeFileSync(cut, `${lines.slice(0, 7).join('\n')}\n`);
+    expect((await cli('audit', 'verify', '--audit', cut, '--head', head.slice(0, 16))).code).toBe(8);
+  });
+
   const tamper: Array<[string, (l: string[]) => string[], number, string]> = [
     ['edited', (l) => l.map((x, i) => (i === 2 ? x.replace('"answer":"run"', '"answer":"skip"') : x)), 3, 'edited'],
     ['deleted', (l) => l.filter((_, i) => i !== 5), 6, 'deleted'],

@@ -9,3 +9,13 @@ describe('lockResource', () => {
     expect(lockResource(rb, { link: 'SalesLink' })).toBe('agmedic:saleslink');
   });
 });
+
+describe('lockResource normalises as SQL Server compares names', () => {
+  const rb = { metadata: { name: 'x' } } as unknown as Parameters<typeof lockResource>[0];
+  it('ignores trailing spaces and case, keeps leading spaces and other trailing characters', () => {
+    expect(lockResource(rb, { link: 'SalesLink   ' })).toBe(lockResource(rb, { link: 'saleslink' }));
+    expect(lockResource(rb, { link: ' SalesLink' })).not.toBe(lockResource(rb, { link: 'SalesLink' }));
+    expect(lockResource(rb, { link: 'SalesLink\t' })).not.toBe(lockResource(rb, { link: 'SalesLink' }));
+    expect(lockResource(rb, { constructor: 'x' } as never)).toBe('agmedic:x');
+  });
+});

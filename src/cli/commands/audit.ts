@@ -5,9 +5,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultStateDir } from '../../adapters/file-journal.js';
-import { defaultAuditLogPath, formatAuditTimeline, formatRunList, readAuditLog, summariseRuns, verifyAuditLog } from '../../audit/index.js';
+import { defaultAuditLogPath, findHeadRecord, formatAuditTimeline, formatRunList, readAuditLog, summariseRuns, verifyAuditLog } from '../../audit/index.js';
 import { filterRuns, type RunFilter, type RunSummary } from '../../audit/format-audit-timeline.js';
 import { parseDuration } from '../../compile/durations.js';
+import type { AuditRecord } from '../../audit/index.js';
 import { AgmedicError } from '../../errors.js';
 import { readRunState } from '../read-run-state.js';
 import { resolveRunId } from './report.js';
@@ -90,7 +91,8 @@ export async function auditVerifyCommand(opts: AuditOptions, output: Output): Pr
   if (result.ok && opts.head !== undefined) {
     const want = opts.head.trim().toLowerCase();
     const records = await readAuditLog(path);
-    const at = records.findIndex((r) => r.hash === want);
+    // Any unique prefix of 16+ hex digits: messages print the head as 16 digits and an ellipsis.
+    const at = findHeadRecord(records, want);
     if (at < 0) {
       result = { ok: false, line: records.length + 1, reason: 'truncated', detail: `the head hash ${want.slice(0, 16)}… kept earlier is not in the chain: records were cut off or the chain was re-hashed` };
     }

@@ -10,6 +10,8 @@ export interface LabUpOptions {
   scenario: string;
   basePort: string;
   password?: string;
+  /** A file whose first line is the password: unlike --password, not visible in `ps`. */
+  passwordFile?: string;
   speed: string;
   targetsOut?: string;
   envOut?: string;
@@ -29,6 +31,28 @@ const int = (name: string, text: string, min: number, max: number): number => {
   if (!Number.isInteger(n) || n < min || n > max) throw new AgmedicError('USAGE', `--${name} must be an integer from ${min} to ${max}, not "${text}"`);
   return n;
 };
+
+/**
+ * The lab's sa password: `--password-file`, else `--password`, else `$AGMEDIC_LAB_PASSWORD` (the
+ * variable the lab's targets file names, so one export serves both), else the public default.
+ * A command-line password is visible to every user in `ps`; the file and the variable are not.
+ */
+export function labPassword(opts: Pick<LabUpOptions, 'password' | 'passwordFile'>, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  if (opts.passwordFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.passwordFile, 'utf8');
+    } catch (err) {
+      throw new AgmedicError('FILE_READ', `cannot read --password-file ${opts.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const pw = text.split(/\r?\n/)[0] ?? '';
+    if (pw === '') throw new AgmedicError('USAGE', `--password-file ${opts.passwordFile} is empty`);
+    return pw;
+  }
+  if (opts.password !== undefined) return opts.password;
+  const fromEnv = env.AGMEDIC_LAB_PASSWORD;
+  return fromEnv === undefined || fromEnv === '' ? LAB_DEFAULT_PASSWORD : fromEnv;
+}
 
 /**
  * Resolves when the process gets SIGINT or SIGTERM: the lab runs in the foreground until then.
@@ -109,13 +133,14 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until?: P
   const envOut = resolve(opts.envOut ?? join(dirname(stateFile), 'lab.env'));
   mkdirSync(dirname(stateFile), { recursive: true });
   if (until === undefined && process.env[SUPERVISED_ENV] === undefined) return superviseLabUp(stateFile, output, opts.json === true);
+  const password = labPassword(opts);
 
   const lab = await startLab({
     scenario: scenarios[scenarios.length - 1]!,
     scenarios,
     pairs,
     basePort: int('base-port', opts.basePort, 0, 65535),
-    password: opts.password ?? LAB_DEFAULT_PASSWORD,
+    password,
     speed,
     tls: opts.tls,
     targetsOut,

@@ -88,6 +88,7 @@ export function exitCodeForRun(result: RunResult): number {
     case 'interrupted':
       return EXIT.aborted;
     default:
+      if (result.code === 'LOCK_LOST') return EXIT.refused;
       return result.code === 'CONNECT_FAILED' || result.code === 'LOGIN_FAILED' ? EXIT.unreachable : EXIT.failed;
   }
 }

@@ -14,7 +14,7 @@ export function defaultTrustedKeysDir(env: Readonly<Record<string, string | unde
  * Reads trusted public keys: every `*.pub` in a folder, or the given files. The key id is computed
  * from each key, never taken from the file name. A missing default folder means no trusted keys
  * (so unattended runs are refused); a folder or file others can write to is refused with
- * `KEY_FILE`, since whoever can add a key there can approve anything.
+ * `TRUSTED_KEYS` (an approval exit code), since whoever can add a key there can approve anything.
  *
  * @example
  * const keys = await readTrustedKeys();                       // ~/.agmedic/trusted-keys/*.pub
@@ -30,7 +30,7 @@ export async function readTrustedKeys(dirOrFiles: string | readonly string[] = d
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       if (err instanceof AgmedicError) throw err;
-      throw new AgmedicError('KEY_FILE', `cannot read trusted keys in ${dirOrFiles}: ${(err as Error).message}`, { cause: err });
+      throw new AgmedicError('TRUSTED_KEYS', `cannot read trusted keys in ${dirOrFiles}: ${(err as Error).message}`, { cause: err });
     }
     files = names.filter((n) => n.endsWith('.pub')).sort().map((n) => join(dirOrFiles, n));
   } else {
@@ -44,9 +44,14 @@ export async function readTrustedKeys(dirOrFiles: string | readonly string[] = d
       pem = await readFile(file, 'utf8');
     } catch (err) {
       if (err instanceof AgmedicError) throw err;
-      throw new AgmedicError('KEY_FILE', `cannot read trusted key ${file}: ${(err as Error).message}`, { cause: err });
+      throw new AgmedicError('TRUSTED_KEYS', `cannot read trusted key ${file}: ${(err as Error).message}`, { cause: err });
     }
-    const key = parsePublicKey(pem, file);
+    let key;
+    try {
+      key = parsePublicKey(pem, file);
+    } catch (err) {
+      throw err instanceof AgmedicError ? new AgmedicError('TRUSTED_KEYS', err.message, { cause: err }) : err;
+    }
     keys.push({ keyId: keyIdOf(key), publicKeyPem: pem, source: file });
   }
   return keys;
@@ -56,6 +61,6 @@ async function checkNotWritableByOthers(path: string): Promise<void> {
   if (process.platform === 'win32') return; // POSIX modes mean nothing there
   const { mode } = await stat(path);
   if (mode & 0o022) {
-    throw new AgmedicError('KEY_FILE', `${path} is writable by group or others (mode ${(mode & 0o777).toString(8)}); trusted keys must be writable only by their owner`);
+    throw new AgmedicError('TRUSTED_KEYS', `${path} is writable by group or others (mode ${(mode & 0o777).toString(8)}); trusted keys must be writable only by their owner`);
   }
 }

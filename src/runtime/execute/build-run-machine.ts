@@ -5,6 +5,7 @@
 import { assign, fromPromise, setup, type AnyStateMachine } from 'xstate';
 import type { MachineConfigData, StateNodeData } from '../../compile/types.js';
 import { holds, holdsOnEveryTarget, QUERY_FIELDS, valueOf, firstRoleScope, type QueryOutput } from './cel-scope.js';
+import { couldNotAsk } from './could-not-ask.js';
 import type { RunState } from './run-state.js';
 import type { QueryInput, QueryRunner, RecheckInput } from './send-query.js';
 
@@ -61,9 +62,24 @@ function observedBy(until: string, out: QueryOutput): Record<string, Record<stri
   return observed;
 }
 
+/**
+ * A query that could not ask its target never settles into the machine (no `onFail`, no fail
+ * route): the run is stopped resumably instead, and the machine with it.
+ */
+const askedOrStop = <T>(p: Promise<T>, rs: RunState): Promise<T> =>
+  p.catch((err: unknown) => {
+    if (!couldNotAsk(err)) throw err;
+    // Stops the machine synchronously, so this rejection reaches no transition (no onFail).
+    rs.stopResumable(err);
+    throw err;
+  });
+
 /** Rejects only when aborted: check mode parks a change here until the driver stops the machine. */
 const parked = (signal: AbortSignal): Promise<never> =>
-  new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('stopped before a change')), { once: true }));
+  new Promise((_resolve, reject) => {
+    if (signal.aborted) reject(new Error('stopped before a change'));
+    else signal.addEventListener('abort', () => reject(new Error('stopped before a change')), { once: true });
+  });
 
 /**
  * @example
@@ -122,15 +138,18 @@ export function buildRunMachine(
     actors: {
       runQuery: fromPromise(({ input, signal }: { input: QueryInput; signal: AbortSignal }) =>
         track(
-          (async (): Promise<QueryOutput> => {
-            if (input.phase === 'execute') return rs.opts.mode === 'check' ? parked(signal) : runner.change(input, signal);
-            const out = await runner.read(input.step, input.phase, signal, input.timeoutMs);
-            if (input.phase === 'poll') progress(input, out);
-            return out;
-          })(),
+          askedOrStop(
+            (async (): Promise<QueryOutput> => {
+              if (input.phase === 'execute') return rs.opts.mode === 'check' ? parked(signal) : runner.change(input, signal);
+              const out = await runner.read(input.step, input.phase, signal, input.timeoutMs);
+              if (input.phase === 'poll') progress(input, out);
+              return out;
+            })(),
+            rs,
+          ),
         ),
       ),
-      recheck: fromPromise(({ input, signal }: { input: RecheckInput; signal: AbortSignal }) => track(runner.recheck(input, signal))),
+      recheck: fromPromise(({ input, signal }: { input: RecheckInput; signal: AbortSignal }) => track(askedOrStop(runner.recheck(input, signal), rs))),
     },
     guards: {
       cel: ({ context, event }, p: { expr: string; step: string; field: string }) => {

@@ -4,11 +4,12 @@
  * exactly where it stopped.
  */
 import { createActor, type AnyActorRef, type AnyMachineSnapshot, type InspectionEvent } from 'xstate';
-import { AgmedicError, isAgmedicError } from '../../errors.js';
+import { AgmedicError, isAgmedicError, type ErrorCode } from '../../errors.js';
 import type { PlanQuery } from '../../compile/types.js';
 import type { Step } from '../../runbook/schema.js';
 import type { ExecuteOptions, RunOutcome, RunResult, RunSummary } from '../types.js';
 import { confirmRequest, decideRequest, readFreshEvidence } from './ask-operator.js';
+import { COULD_NOT_ASK } from './could-not-ask.js';
 import { buildRunMachine, type RunContext, type RunEvent } from './build-run-machine.js';
 import { Ledger } from './ledger.js';
 import { TransitionObserver } from './observe-transitions.js';
@@ -63,6 +64,8 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
     factsChanged: new Set(),
     waits: new Map(),
     celError: () => undefined,
+    // Replaced below, once the run's `finish` exists; nothing queries before that.
+    stopResumable: () => undefined,
     query: planQueries(opts),
   };
   const runner = new QueryRunner(rs);
@@ -210,8 +213,9 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
       // So does a change cut off by a step timeout or a cancel: it is journalled as in doubt, and only
       // a resume lets its verify decide whether it happened.
       const inDoubt = rs.ledger.open().length > 0;
-      const resumable = outcome === 'interrupted' || code === 'CONNECT_FAILED' || inDoubt;
-      if (code === 'CONNECT_FAILED' || (inDoubt && outcome !== 'interrupted')) message = `${message}; the run can continue: agmedic resume ${opts.runId}`;
+      const unasked = code !== undefined && COULD_NOT_ASK.has(code as ErrorCode);
+      const resumable = outcome === 'interrupted' || unasked || inDoubt;
+      if (unasked || (inDoubt && outcome !== 'interrupted')) message = `${message}; the run can continue: agmedic resume ${opts.runId}`;
       result.outcome = outcome;
       result.message = message;
       if (code !== undefined) result.code = code;
@@ -238,6 +242,11 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
     const interruptAtPrompt = (step: string): void => {
       recorder.record({ type: 'abort', runId: opts.runId, step, by: 'signal', reason: 'interrupted at the prompt (Ctrl-C)' });
       void finish('interrupted', `interrupted at step ${step}; continue with: agmedic resume ${opts.runId}`, 'CANCELLED', step);
+    };
+    rs.stopResumable = (err): void => {
+      if (finished) return;
+      recorder.record({ type: 'abort', runId: opts.runId, ...(observer.currentStep ? { step: observer.currentStep } : {}), by: 'error', reason: `${err.code}: ${err.message}` });
+      void finish('failed', err.message, err.code);
     };
 
     const onAbort = (): void => {
@@ -396,7 +405,7 @@ export async function executeRun(opts: ExecuteOptions): Promise<RunResult> {
 
   async function finishEarly(err: unknown): Promise<RunResult> {
     const code = isAgmedicError(err) ? err.code : 'INTERNAL';
-    const interrupted = opts.signal.aborted || code === 'CONNECT_FAILED';
+    const interrupted = opts.signal.aborted || COULD_NOT_ASK.has(code as ErrorCode);
     const outcome: RunOutcome = opts.signal.aborted ? 'interrupted' : 'failed';
     const message = err instanceof Error ? err.message : String(err);
     result.outcome = outcome;

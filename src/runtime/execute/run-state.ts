@@ -1,5 +1,6 @@
 /** What every part of one execution shares: options, the plan's statements, the latest facts. */
 import type { PlanQuery } from '../../compile/types.js';
+import type { AgmedicError } from '../../errors.js';
 import type { Step } from '../../runbook/schema.js';
 import type { ExecuteOptions } from '../types.js';
 import type { CelFailure } from './cel-scope.js';
@@ -20,6 +21,8 @@ export interface RunState {
   /** When each wait (by `<step>#<entry>`) started, and how often it polled. */
   waits: Map<string, { startedAt: number; polls: number }>;
   celError: CelFailure;
+  /** Ends the run resumably at once: a query could not ask its target (see could-not-ask.ts). */
+  stopResumable: (err: AgmedicError) => void;
   /** The plan's query for a step and phase (recheck uses the check step's query). */
   query(step: string, phase: QueryPhase): PlanQuery;
 }

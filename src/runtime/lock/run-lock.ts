@@ -11,17 +11,29 @@
  */
 import { createHash } from 'node:crypto';
 import { AgmedicError, isAgmedicError } from '../../errors.js';
-import type { SqlTarget } from '../../ports/sql-target.js';
+import type { BoundParam, SqlTarget } from '../../ports/sql-target.js';
 import type { ParamValue } from '../../compile/types.js';
 import type { Runbook } from '../../runbook/schema.js';
 
-/** The lock resource of a run: `agmedic:<value of metadata.lock or the link parameter>`. */
+/**
+ * The lock resource of a run: `agmedic:<value of metadata.lock or the link parameter>`, normalised
+ * the way SQL Server compares names under its default (case-insensitive) collation, because
+ * sp_getapplock compares resources byte for byte while `SalesLink`, `saleslink` and `SalesLink `
+ * (trailing spaces are ignored in comparisons) all name the same availability group.
+ *
+ * @example
+ * lockResource(runbook, { link: 'SalesLink  ' }) === lockResource(runbook, { link: 'saleslink' }) // true
+ */
 export function lockResource(runbook: Runbook, values: Record<string, ParamValue>): string {
   const param = runbook.metadata.lock ?? 'link';
-  const v = values[param];
-  // Lower-cased: sp_getapplock compares resource names byte for byte, while AG names are
-  // case-insensitive — `SalesLink` and `saleslink` must be one lock.
-  return `agmedic:${v === undefined ? runbook.metadata.name : String(v)}`.toLowerCase().slice(0, 255);
+  const v = Object.hasOwn(values, param) ? values[param] : undefined;
+  return `agmedic:${normaliseName(v === undefined ? runbook.metadata.name : String(v))}`.slice(0, 255);
+}
+
+/** A name as SQL Server's default collation compares it: trailing spaces dropped, case folded. */
+export function normaliseName(name: string): string {
+  // Only U+0020: SQL Server pads with spaces, and a trailing tab or NBSP is significant.
+  return name.replace(/ +$/, '').normalize('NFC').toLowerCase();
 }
 
 const lockTag = (resource: string): string => createHash('sha256').update(resource.toLowerCase()).digest('hex').slice(0, 8);
@@ -45,14 +57,15 @@ export interface LockHolder {
   since?: Date;
 }
 
+type ReadRows = (text: string, params: BoundParam[]) => Promise<Record<string, unknown>[]>;
+
 /** Who holds `resource` on `target`, from the sessions that announce it; undefined when not visible. */
-export async function findLockHolder(target: SqlTarget, resource: string, selfRunId: string, signal?: AbortSignal): Promise<LockHolder | undefined> {
+export async function findLockHolder(target: SqlTarget | ReadRows, resource: string, selfRunId: string, signal?: AbortSignal): Promise<LockHolder | undefined> {
+  const read: ReadRows = typeof target === 'function' ? target : async (text, params) => (await target.query(text, params, signal ? { signal } : {})).rows;
   try {
-    const { rows } = await target.query(
-      'SELECT host_name, program_name, login_time FROM sys.dm_exec_sessions WHERE program_name LIKE @pattern',
-      [{ name: 'pattern', value: `agmedic lock=${lockTag(resource)} run=%` }],
-      signal ? { signal } : {},
-    );
+    const rows = await read('SELECT host_name, program_name, login_time FROM sys.dm_exec_sessions WHERE program_name LIKE @pattern', [
+      { name: 'pattern', value: `agmedic lock=${lockTag(resource)} run=%` },
+    ]);
     const others = rows
       .map((r) => ({ host: String(r.host_name ?? ''), program: String(r.program_name ?? ''), login: r.login_time instanceof Date ? r.login_time : undefined }))
       .filter((r) => !r.program.includes(`run=${selfRunId}`))
@@ -74,18 +87,28 @@ export async function findLockHolder(target: SqlTarget, resource: string, selfRu
  * await acquireRunLocks(targets.sql, lockResource(runbook, values), runId, signal);
  */
 export async function acquireRunLocks(targets: Readonly<Record<string, SqlTarget>>, resource: string, runId: string, signal?: AbortSignal): Promise<void> {
+  // Named again if the lock is ever lost with its session and taken by someone else (LOCK_LOST).
+  const describeHolder = async (read: ReadRows): Promise<string | undefined> => {
+    const holder = await findLockHolder(read, resource, runId);
+    return holder ? describeLockHolder(holder) : undefined;
+  };
   for (const target of Object.values(targets)) {
     try {
-      await target.acquireLock(resource, { timeoutMs: 0, ...(signal ? { signal } : {}) });
+      await target.acquireLock(resource, { timeoutMs: 0, describeHolder, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (!isAgmedicError(err) || err.code !== 'LOCK_HELD') throw err;
       const holder = await findLockHolder(target, resource, runId, signal);
-      const who = holder?.runId
-        ? `run ${holder.runId} by ${holder.operator ?? '?'} on ${holder.host ?? '?'}, since ${holder.since?.toISOString() ?? '?'}`
-        : 'another session (its details are not visible: VIEW SERVER STATE is needed to read them)';
+      const who = holder ? describeLockHolder(holder) : 'another session (its details are not visible: VIEW SERVER STATE is needed to read them)';
       throw new AgmedicError('LOCK_HELD', `${target.describe()}: "${resource}" is held by ${who}; one operator at a time`, {
         details: { role: target.role, server: target.server, resource, ...(holder ? { holder: { ...holder, since: holder.since?.toISOString() } } : {}) },
       });
     }
   }
+}
+
+/** `run <id> by <operator> on <host>, since <time>` */
+function describeLockHolder(holder: LockHolder): string {
+  return holder.runId
+    ? `run ${holder.runId} by ${holder.operator ?? '?'} on ${holder.host ?? '?'}, since ${holder.since?.toISOString() ?? '?'}`
+    : 'another session (its details are not visible: VIEW SERVER STATE is needed to read them)';
 }

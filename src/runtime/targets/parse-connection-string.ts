@@ -162,7 +162,7 @@ export function parseConnectionString(s: string): ConnectionStringParts {
       case 'authentication': {
         const kind = value.toLowerCase().replace(/[\s_-]/g, '');
         if (kind === 'sqlpassword') break;
-        const entra = ENTRA_KINDS[kind];
+        const entra = Object.hasOwn(ENTRA_KINDS, kind) ? ENTRA_KINDS[kind] : undefined;
         if (!entra) fail(`connection string: Authentication="${value}" is not supported (use SqlPassword, Active Directory Default or Active Directory Managed Identity)`);
         out.entraCredential = entra;
         break;

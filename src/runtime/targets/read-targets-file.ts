@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { AgmedicError, formatDiagnostic, type Diagnostic, type SourceFile, type SourceRange } from '../../errors.js';
+import { looksLikeSecretKey } from '../../ports/secret-keys.js';
 import { parseConnectionString } from './parse-connection-string.js';
 import { targetsFileSchema } from './targets-schema.js';
 import type { AuthConfig, TargetConfig, TargetsConfig } from './types.js';
@@ -10,6 +11,11 @@ import type { AuthConfig, TargetConfig, TargetsConfig } from './types.js';
 type Path = readonly (string | number)[];
 
 const PASSWORD_KEY = /^(password|pwd|passwd)$/i;
+
+/** Alias expansions allowed: 10 per pair for a 1,000-pair fleet; an alias bomb needs millions. */
+const MAX_ALIASES = 20_000;
+/** A 1,000-pair fleet file is ~200 kB; anything past this is not a targets file. */
+const MAX_TARGETS_BYTES = 8 * 1024 * 1024;
 
 /** The env variable `-t` falls back to. */
 export const TARGETS_ENV = 'AGMEDIC_TARGETS';
@@ -56,6 +62,9 @@ export function readTargetsFile(path: string): TargetsConfig {
 export function parseTargets(text: string, name: string, baseDir: string): TargetsConfig {
   // Diagnostics print the offending line: a password someone put in the file (refused below)
   // must not be echoed to the terminal or a CI log, so the displayed text has it masked.
+  if (text.length > MAX_TARGETS_BYTES) {
+    throw new AgmedicError('TARGETS_FILE', `${name}: ${text.length} characters is more than a targets file may have (${MAX_TARGETS_BYTES})`, { details: { path: name, limit: MAX_TARGETS_BYTES } });
+  }
   const source: SourceFile = { name, text: maskPasswords(text) };
   const diags: Diagnostic[] = [];
   const report = (message: string, range: SourceRange | undefined, path?: Path): void => {
@@ -71,13 +80,21 @@ export function parseTargets(text: string, name: string, baseDir: string): Targe
 
   visit(doc, {
     Pair(_key, pair) {
-      if (isScalar(pair.key) && typeof pair.key.value === 'string' && PASSWORD_KEY.test(pair.key.value)) {
+      if (isScalar(pair.key) && typeof pair.key.value === 'string' && PASSWORD_KEY.test(pair.key.value.replace(/[^a-z]/gi, ''))) {
         report(`"${pair.key.value}": passwords never come from the targets file; name an environment variable with auth.passwordEnv`, rangeOf(pair.key as Node));
       }
     },
   });
 
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    // A fleet file shares one anchored auth block across hundreds of pairs: yaml's default of 100
+    // aliases refused 51 pairs. The limit still stops an alias bomb (it counts expansions).
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    report(`cannot expand the file's aliases: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { start: 0, end: 0 });
+    throw toError(diags);
+  }
   const targets = isRecord(raw) && isRecord(raw.targets) ? raw.targets : undefined;
   for (const [role, t] of Object.entries(targets ?? {})) {
     if (isRecord(t) && typeof t.connectionString === 'string') mergeConnectionString(role, t, doc, report);
@@ -187,11 +204,14 @@ function nearestNode(doc: Document, path: Path): Node | undefined {
 
 /**
  * The text with password values replaced by `*` of the same length (ranges stay valid): YAML
- * `password: x` keys and `Password=x` inside connection strings.
+ * `password: x` keys and `Password=x` inside connection strings — and the same under any key that
+ * looks like a misspelt one (`pasword:`, `Passwrd=`), since those are exactly the keys refused
+ * with the source line shown.
  */
 export function maskPasswords(text: string): string {
-  const star = (m: string, head: string, value: string) => head + '*'.repeat(value.length);
+  const mask = (m: string, head: string, key: string, sep: string, value: string): string =>
+    looksLikeSecretKey(key.replace(/^["']|["']$/g, '')) ? head + key + sep + '*'.repeat(value.length) : m;
   return text
-    .replace(/(\b(?:password|pwd|passwd)\s*:[ \t]*)([^\n#]*)/gi, star)
-    .replace(/(\b(?:password|pwd|passwd)\s*=\s*)((?:\{[^}]*\}|[^;"'\n])*)/gi, star);
+    .replace(/(^|[\s{,-])([A-Za-z_][\w-]*|"[^"\n]*"|'[^'\n]*')(\s*:[ \t]*)([^\n#]*)/gm, mask)
+    .replace(/(^|[;"'\s])([A-Za-z][A-Za-z ]*?)(\s*=\s*)((?:\{[^}]*\}|[^;"'\n])*)/g, mask);
 }

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPublicKey } from 'node:crypto';
+import { exitCodeFor } from '../../../src/cli/exit-codes.js';
 import { describe, expect, it } from 'vitest';
 import {
   generateKeyPair,
@@ -72,12 +73,15 @@ describe('approval keys', () => {
     expect(keys.map((k) => k.keyId)).toEqual([approver.keyId]);
     expect(await readTrustedKeys(join(dir, 'missing'))).toEqual([]);
     writeFileSync(join(dir, 'bad.pub'), 'not a key', { mode: 0o644 });
-    await expect(readTrustedKeys(dir)).rejects.toMatchObject({ code: 'KEY_FILE' });
+    await expect(readTrustedKeys(dir)).rejects.toMatchObject({ code: 'TRUSTED_KEYS' });
+    // A folder that is a file: refused with the same approval code.
+    await expect(readTrustedKeys(join(dir, 'notes.txt'))).rejects.toMatchObject({ code: 'TRUSTED_KEYS' });
+    expect(exitCodeFor('TRUSTED_KEYS')).toBe(11);
     if (process.platform !== 'win32') {
       const open = join(dir, 'open');
       mkdirSync(open);
       chmodSync(open, 0o777);
-      await expect(readTrustedKeys(open)).rejects.toMatchObject({ code: 'KEY_FILE' });
+      await expect(readTrustedKeys(open)).rejects.toMatchObject({ code: 'TRUSTED_KEYS' });
     }
   });
 });

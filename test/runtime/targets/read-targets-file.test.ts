@@ -189,3 +189,47 @@ describe('a password put in the targets file', () => {
     expect(shown).not.toContain('Hunter2Secret!');
   });
 });
+
+describe('a password under a misspelt key', () => {
+  it.each([
+    ['yaml key', ['    pasword: AnotherSecret99']],
+    ['yaml key in a flow map', ['    auth: { type: sql, user: u, passwordEnv: P, Passwrd: AnotherSecret99 }']],
+    ['quoted yaml key', ['    "passowrd": AnotherSecret99']],
+    ['connection string', ['    connectionString: "Server=x;Passwrd=AnotherSecret99;Database=d"']],
+    ['connection string, spaced', ['    connectionString: "Server=x; Pass word = AnotherSecret99"']],
+  ])('is masked in every message (%s)', (_what, extra) => {
+    const text = ['targets:', '  sqlserver:', '    server: a', ...extra, '    auth: { type: sql, user: u, passwordEnv: P }'].join('\n');
+    let err: AgmedicError | undefined;
+    try {
+      parseTargets(text, 'prod.yaml', '/');
+    } catch (e) {
+      err = e as AgmedicError;
+    }
+    expect(err?.code).toBe('TARGETS_FILE');
+    const shown = [err!.message, JSON.stringify(err!.details ?? {}), ...err!.diagnostics.map(formatDiagnostic)].join('\n');
+    expect(shown).not.toContain('AnotherSecret99');
+  });
+});
+
+describe('fleet-sized targets files', () => {
+  it('loads 200 pairs sharing one anchored auth block', () => {
+    const l = ['targets:', '  sqlserver-0: { server: sql0, auth: &auth { type: sql, user: agmedic, passwordEnv: P } }', '  mi-0: { server: mi0, auth: *auth }'];
+    for (let i = 1; i < 200; i++) l.push(`  sqlserver-${i}: { server: sql${i}, auth: *auth }`, `  mi-${i}: { server: mi${i}, auth: *auth }`);
+    const { targets } = parseTargets(l.join('\n'), 'fleet.yaml', '/');
+    expect(Object.keys(targets)).toHaveLength(400);
+    expect(targets['mi-199']!.auth).toEqual({ type: 'sql', user: 'agmedic', passwordEnv: 'P' });
+  });
+
+  it('still refuses an alias bomb with a coded error', () => {
+    const l = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 0; i < 9; i++) l.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`);
+    l.push('targets: {}');
+    let err: unknown;
+    try {
+      parseTargets(l.join('\n'), 'bomb.yaml', '/');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as AgmedicError).code).toBe('TARGETS_FILE');
+  });
+});
