@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -11,6 +11,8 @@ const root = join(import.meta.dirname, '..', '..', '..');
  */
 export async function buildCliBundle(): Promise<string> {
   const cache = join(root, 'node_modules', '.cache');
+  // A fresh `npm ci` has no .cache folder yet.
+  mkdirSync(cache, { recursive: true });
   const outdir = mkdtempSync(join(cache, 'agmedic-cli-'));
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   await build({
