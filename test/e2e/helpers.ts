@@ -182,8 +182,11 @@ export function auditText(e: E2eLab): string {
 
 /** Audit records of one type and step, parsed. */
 export function auditRecords(e: E2eLab, type?: string, step?: string): Record<string, unknown>[] {
-  return auditText(e)
-    .split('\n')
+  const text = auditText(e);
+  const lines = text.split('\n');
+  // Another process may be appending right now: a last line without its newline is not written yet.
+  if (!text.endsWith('\n')) lines.pop();
+  return lines
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((r) => (type === undefined || r.type === type) && (step === undefined || r.step === step));
