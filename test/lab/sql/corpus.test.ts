@@ -71,31 +71,42 @@ const hasTsql = spawnSync('sh', ['-c', 'command -v tsql'], { encoding: 'utf8' })
  */
 function viaTsql(ep: LabTdsEndpoint, batches: string[]): Promise<Observed> {
   return new Promise((resolve) => {
-    const child = spawn('tsql', ['-H', ep.host, '-p', String(ep.port), '-U', lab.login, '-P', lab.password, '-o', 'q'], {
+    const child = spawn('tsql', ['-H', ep.host, '-p', String(ep.port), '-U', lab.login, '-P', lab.password], {
       env: { ...process.env, TDSVER: '7.4', FREETDSCONF: '/dev/null' },
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('close', () => {
-      const errors = [...out.matchAll(/Msg (\d+) \(severity \d+, state \d+\)/g)].map((m) => Number(m[1]));
+      // Severity 10 and below are INFO messages (DBCC's 2528, BACKUP's 4035/3014), not errors.
+      const errors = [...out.matchAll(/Msg (\d+) \(severity (\d+), state \d+\)/g)].filter((m) => Number(m[2]) > 10).map((m) => Number(m[1]));
       resolve({ sets: parseTsqlSets(out), errors });
     });
     child.stdin.end(`${batches.join('\ngo\n')}\ngo\nexit\n`);
   });
 }
 
-/** Result sets from tsql's output: a header line, rows, then `(N row(s) affected)`. */
+/**
+ * Result sets from tsql's output. tsql prints a prompt per input line (`1> 2> …`) and the batch's
+ * output right after the last one; per result set a tab-separated header, the rows, and
+ * `(N rows affected)` — no footer when a set is empty. Messages (`Msg …` and the indented text
+ * after it) come from stderr, interleaved; the locale banner comes first.
+ */
 function parseTsqlSets(out: string): Observed['sets'] {
   const sets: Observed['sets'] = [];
-  const lines = out.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^\((\d+) rows? affected\)$/.exec(lines[i]!.trim());
-    if (!m) continue;
-    const n = Number(m[1]);
-    const header = lines[i - n - 1];
-    if (header === undefined) continue;
-    sets.push({ columns: header.split('\t'), rows: lines.slice(i - n, i).map((l) => l.split('\t')) });
+  const NOISE = /^(locale is |locale charset is |using default charset |Msg \d+ \(severity|\t|\s*$)/;
+  for (const batch of out.split(/(?:\d+> )+/).slice(1)) {
+    let current: { columns: string[]; rows: string[][] } | undefined;
+    for (const line of batch.split('\n')) {
+      if (NOISE.test(line)) continue;
+      const footer = /^\((\d+) rows? affected\)$/.exec(line.trim());
+      if (footer) {
+        if (current) sets.push(current);
+        current = undefined;
+      } else if (!current) current = { columns: line.split('\t'), rows: [] };
+      else current.rows.push(line.split('\t'));
+    }
+    if (current) sets.push(current);
   }
   return sets;
 }
