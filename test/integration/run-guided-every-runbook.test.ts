@@ -268,7 +268,7 @@ const INJECT: Record<string, (e: E2eLab) => Injection> = {
   'premature-log-truncation/drop_link_mi': (e) => {
     const mi = other(e, 'mi');
     const hook = afterStatement(e, (s) => s.instance === 'SQL01' && /AS backup_name/.test(s.text), () => {
-      e.lab.control.delayStatements('sqlserver', 250);
+      e.lab.control.delayStatements('sqlserver', 1000);
       void mi
         .then((c) => c.request().batch("ALTER AVAILABILITY GROUP [SalesLink] MODIFY AVAILABILITY GROUP ON 'AG_Sales' WITH (AVAILABILITY_MODE = SYNCHRONOUS_COMMIT), 'AG_Sales_MI' WITH (AVAILABILITY_MODE = SYNCHRONOUS_COMMIT)"))
         .finally(() => e.lab.control.delayStatements('sqlserver', 0));
@@ -288,7 +288,7 @@ const INJECT: Record<string, (e: E2eLab) => Injection> = {
     const sqlserver = other(e, 'sqlserver');
     let done: Promise<unknown> = Promise.resolve();
     const hook = afterStatement(e, (s) => s.instance === 'SQL01' && /AS attempts/.test(s.text), () => {
-      e.lab.control.delayStatements('mi', 300);
+      e.lab.control.delayStatements('mi', 1000);
       done = sqlserver.then((c) => c.request().batch('DROP AVAILABILITY GROUP [SalesLink]')).finally(() => e.lab.control.delayStatements('mi', 0));
     });
     return {
