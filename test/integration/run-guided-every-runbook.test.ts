@@ -87,6 +87,7 @@ interface Injection {
 
 const SB_MI = { link: LINK, keep: 'managedInstance', backup_path: 'D:\\Backup\\Sales_splitbrain.trn', failover_after: 'true' };
 const SB_SQL = { link: LINK, keep: 'sqlserver', backup_url: 'https://labbackups.blob.core.windows.net/splitbrain/Sales_copyonly.bak', failover_after: 'true' };
+/** The applications are stopped, as the runbooks ask before they check that nothing commits. */
 const quiet = (e: E2eLab) => {
   e.lab.world.setWorkload('SQL01', 0);
   e.lab.world.setWorkload('mi-lab', 0);
@@ -212,13 +213,12 @@ async function guided(e: E2eLab, runbook: string, params: Record<string, string>
 const INJECT: Record<string, (e: E2eLab) => Injection> = {
   // Another client demotes the managed instance while the operator is at the backup's prompt: the
   // route read both sides PRIMARY at its start and does not read roles again before the demotion.
-  'split-brain-recovery keep=managedInstance/demote_sqlserver': (e) => ({
+  'split-brain-recovery keep=managedInstance/demote_sqlserver': () => ({
     atPrompt: { backup_sqlserver: async (x) => void (await (await other(x, 'mi')).request().batch('ALTER AVAILABILITY GROUP [SalesLink] SET (ROLE = SECONDARY)')) },
     expectEvidence: (req) => {
       expect(ev(req, 'roles.mi')).toEqual([{ link_name: LINK, role: 'SECONDARY' }]);
       expect(ev(req, 'roles.sqlserver')).toEqual([{ link_name: LINK, role: 'PRIMARY' }]);
       expect(req.evidenceChanged).toContain('roles');
-      void e;
     },
   }),
   'split-brain-recovery keep=sqlserver/demote_mi': () => ({
