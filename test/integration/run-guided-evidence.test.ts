@@ -1,7 +1,8 @@
 /**
  * Fresh evidence: what a destructive prompt shows is read immediately before it, over TCP with the
  * real mssql driver, so a change another client makes between the route's decision and the prompt
- * is what the operator sees — stamped, and named as changed.
+ * is what the operator sees — stamped, and named as changed. The same at every destructive prompt
+ * of every shipped runbook: test/integration/run-guided-every-runbook.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { memoryOutput } from '../../src/cli/output.js';

@@ -2,7 +2,8 @@
  * Skipping each action of a shipped runbook, on its own incident in the lab (real mssql over TCP,
  * real ARM client): the run never ends "fixed", it ends naming the skipped step, and the skipped
  * change never reaches the lab. (Every shipped runbook's declines are also checked on its compiled
- * graph: test/runbooks/earned-outcomes.test.ts.)
+ * graph: test/runbooks/earned-outcomes.test.ts; every shipped runbook's every action, declined in
+ * the lab: test/integration/run-guided-every-runbook.test.ts.)
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { memoryOutput } from '../../src/cli/output.js';
