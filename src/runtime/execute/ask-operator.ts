@@ -4,6 +4,7 @@
  * event. Every question and answer is recorded.
  */
 import { describeAzureCall } from '../../compile/describe-azure-call.js';
+import { isAgmedicError } from '../../errors.js';
 import type { ConfirmRequest, DecideRequest, EvidenceItem } from '../../ports/prompter.js';
 import { holds, valueOf } from './cel-scope.js';
 import type { RunState } from './run-state.js';
@@ -48,12 +49,22 @@ export async function readFreshEvidence(rs: RunState, runner: QueryRunner, step:
   const facts: Record<string, unknown> = {};
   const on = new Set<string>();
   const changed: string[] = [];
+  const shown = new Set(s.confirm?.evidence ?? []);
   for (const id of ids) {
     const phase = rs.steps.get(id)!.check ? 'recheck' : 'poll';
-    const out = await runner.read(id, phase, signal);
-    for (const role of Object.keys(out.byRole)) on.add(role);
-    facts[id] = out.byRole;
-    if (id in rs.facts && !same(rs.facts[id], out.byRole)) changed.push(id);
+    let byRole: Record<string, unknown>;
+    try {
+      byRole = (await runner.read(id, phase, signal)).byRole;
+    } catch (err) {
+      // An Azure resource that is gone now (someone deleted the link meanwhile) is evidence, not a
+      // reason to stop before the operator has seen it: shown as nothing, and flagged as changed.
+      if (!(isAgmedicError(err) && err.code === 'AZURE_ERROR' && err.details?.status === 404)) throw err;
+      byRole = Object.fromEntries(rs.query(id, phase).on.map((role) => [role, null]));
+    }
+    for (const role of Object.keys(byRole)) on.add(role);
+    facts[id] = byRole;
+    // Only what the prompt shows is named as changed (re-check-only facts are judged after the answer).
+    if (shown.has(id) && id in rs.facts && !same(rs.facts[id], byRole)) changed.push(id);
   }
   return { facts, at: rs.opts.clock.now(), on: [...on], changed };
 }
