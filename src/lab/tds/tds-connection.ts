@@ -37,6 +37,12 @@ const MAX_QUEUED_MESSAGES = 64;
 const OVER_CAPACITY_TIMEOUT_MS = 2_000;
 /** Let other connections' I/O run between two requests of one connection. */
 const yieldToOthers = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * How long one connection's queued requests may run back to back before it yields. A yield after
+ * every request cost a full event-loop turn per pipelined request; after a slice of this length
+ * other connections still get in within a few milliseconds.
+ */
+const FAIR_SLICE_MS = 2;
 
 /**
  * One client connection: PRELOGIN → LOGIN7 → requests, strictly one at a time (no MARS), with
@@ -168,6 +174,7 @@ export class TdsConnection {
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    let sliceStart = performance.now();
     try {
       while (this.queue.length > 0 && this.phase !== 'closed') {
         if (this.socket.writableNeedDrain) await this.drained();
@@ -184,7 +191,10 @@ export class TdsConnection {
           this.send(this.protocolErrorResponse(err.message));
         }
         // One connection's pipelined requests must not starve the lab's other connections.
-        if (this.queue.length > 0) await yieldToOthers();
+        if (this.queue.length > 0 && performance.now() - sliceStart >= FAIR_SLICE_MS) {
+          await yieldToOthers();
+          sliceStart = performance.now();
+        }
       }
     } finally {
       this.pumping = false;
