@@ -1,4 +1,4 @@
-import { isWord, type Token } from './tokenize.js';
+import { isWord, matchingParen, type Token } from './tokenize.js';
 
 /**
  * T-SQL divides integers as integers (`5/2` is 2) and raises 8134 on a zero divisor; alasql
@@ -25,16 +25,6 @@ function matchBack(out: Token[], close: number): number {
   return -1;
 }
 
-function matchForward(tokens: Token[], open: number): number {
-  let depth = 0;
-  for (let j = open; j < tokens.length; j++) {
-    const v = tokens[j]!;
-    if (v.type !== 'op') continue;
-    if (v.value === '(') depth++;
-    else if (v.value === ')' && --depth === 0) return j;
-  }
-  return -1;
-}
 
 /** Start index in `out` of the multiplicative term that ends at `end`. */
 function termStart(out: Token[], end: number): number {
@@ -59,13 +49,13 @@ function primaryEnd(tokens: Token[], from: number): number {
   const t = tokens[from];
   if (!t) return -1;
   if (t.type === 'op' && (t.value === '-' || t.value === '+')) return primaryEnd(tokens, from + 1);
-  if (t.type === 'op' && t.value === '(') return matchForward(tokens, from);
+  if (t.type === 'op' && t.value === '(') return matchingParen(tokens, from);
   if (t.type === 'op') return -1;
   let j = from;
   while (tokens[j + 1]?.value === '.' && tokens[j + 1]?.type === 'op') j += 2;
   if (tokens[j + 1]?.value === '(' && t.type === 'word') {
-    j = matchForward(tokens, j + 1);
-    if (isWord(tokens[j + 1], 'OVER') && tokens[j + 2]?.value === '(') j = matchForward(tokens, j + 2);
+    j = matchingParen(tokens, j + 1);
+    if (isWord(tokens[j + 1], 'OVER') && tokens[j + 2]?.value === '(') j = matchingParen(tokens, j + 2);
   }
   return j;
 }

@@ -1,7 +1,7 @@
 import { syntaxError } from './cursor.js';
 import { SqlServerError } from '../model/sql-error.js';
 import { rewriteDivision } from './rewrite-division.js';
-import { isWord, type Token } from './tokenize.js';
+import { isWord, matchingParen, type Token } from './tokenize.js';
 
 /**
  * Token rewrites that turn T-SQL's special-syntax functions into plain calls alasql can parse, so
@@ -18,14 +18,9 @@ function synth(like: Token, type: Token['type'], text: string, value = text): To
 
 /** Index of the `)` matching the `(` at `open`. */
 function matching(tokens: Token[], open: number): number {
-  let depth = 0;
-  for (let j = open; j < tokens.length; j++) {
-    const v = tokens[j]!;
-    if (v.type !== 'op') continue;
-    if (v.value === '(') depth++;
-    else if (v.value === ')' && --depth === 0) return j;
-  }
-  throw syntaxError(tokens[tokens.length - 1]);
+  const close = matchingParen(tokens, open);
+  if (close < 0) throw syntaxError(tokens[tokens.length - 1]);
+  return close;
 }
 
 /** Positions of top-level commas between `from` and `to` (exclusive). */

@@ -132,6 +132,18 @@ export function isWord(t: Token | undefined, ...kw: string[]): boolean {
   return t !== undefined && t.type === 'word' && kw.includes(t.value);
 }
 
+/** Index of the `)` matching the `(` at `open`, or -1 when the statement ends first. */
+export function matchingParen(tokens: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let j = open; j < tokens.length; j++) {
+    const v = tokens[j]!;
+    if (v.type !== 'op') continue;
+    if (v.value === '(') depth++;
+    else if (v.value === ')' && --depth === 0) return j;
+  }
+  return -1;
+}
+
 /** An identifier token's name: `[x]`, `"x"` or a bare word. */
 export function nameOf(t: Token | undefined): string | undefined {
   if (!t) return undefined;
