@@ -119,7 +119,13 @@ export async function settleAzureIntent(rs: RunState, runner: AzureSender, inten
     // resource puts its current state on the record; verify then decides.
     const q = rs.query(intent.step, 'execute');
     const read = q.azure && readOpFor(q.azure.operation);
-    if (read) await runner.sendRead(intent.step, intent.target, read, signal).catch(() => undefined);
+    // A resource that is gone (404) is an answer too; anything else (unreachable, refused) leaves the
+    // change in doubt and must not be papered over by a verify that then fails for the same reason.
+    if (read) {
+      await runner.sendRead(intent.step, intent.target, read, signal).catch((err: unknown) => {
+        if (!(isAgmedicError(err) && err.code === 'AZURE_ERROR' && err.details?.status === 404)) throw err;
+      });
+    }
   }
   const verify = rs.steps.get(intent.step)?.verify;
   const done = verify ? await runner.verifies(intent.step, signal) : operation === 'succeeded';
