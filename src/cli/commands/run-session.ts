@@ -139,33 +139,33 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   // Refusals before any connection: approval (unattended) or no terminal (guided). Each is audited.
   let prompter: Prompter;
   let approvalAudit: RunStartEvent['approval'];
-  try { // (body not re-indented: keeps this hunk small for parallel edits)
-  if (input.unattended) {
-    const authorized = await authorizeUnattended({
-      approvalPath: input.approvalFile,
-      ...(input.trustedKeysFile === undefined ? {} : { trustedKeys: input.trustedKeysFile }),
-      runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 },
-      targets: roles.map((r) => {
-        const t = targetsConfig.targets[r]!;
-        return { role: r, server: t.server, port: t.port, ...(t.azure && usesAzure(usable.runbook) ? { arm: approvalArmName(t.azure) } : {}) };
-      }),
-      parameters: values,
-      now: clock.now(),
-    });
-    approvalAudit = { ...authorized.audit, ...runnerIdentity(env) };
-    if (!input.json) output.err(describeApproval(authorized.audit, clock.now()));
-    prompter = deps.prompter ?? createUnattendedPrompter(authorized.approval);
-  } else {
-    const asks = wouldPrompt(usable.compiled);
-    if (!deps.prompter && !interactive && asks.length > 0) {
-      throw new AgmedicError(
-        'NO_TTY',
-        `${usable.runbook.metadata.name} asks for confirmation (steps: ${[...new Set(asks)].join(', ')}) and there is no terminal; nothing was changed. Run it at a terminal, or unattended with a signed approval (--unattended --approval FILE).`,
-      );
+  try {
+    if (input.unattended) {
+      const authorized = await authorizeUnattended({
+        approvalPath: input.approvalFile,
+        ...(input.trustedKeysFile === undefined ? {} : { trustedKeys: input.trustedKeysFile }),
+        runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 },
+        targets: roles.map((r) => {
+          const t = targetsConfig.targets[r]!;
+          return { role: r, server: t.server, port: t.port, ...(t.azure && usesAzure(usable.runbook) ? { arm: approvalArmName(t.azure) } : {}) };
+        }),
+        parameters: values,
+        now: clock.now(),
+      });
+      approvalAudit = { ...authorized.audit, ...runnerIdentity(env) };
+      if (!input.json) output.err(describeApproval(authorized.audit, clock.now()));
+      prompter = deps.prompter ?? createUnattendedPrompter(authorized.approval);
+    } else {
+      const asks = wouldPrompt(usable.compiled);
+      if (!deps.prompter && !interactive && asks.length > 0) {
+        throw new AgmedicError(
+          'NO_TTY',
+          `${usable.runbook.metadata.name} asks for confirmation (steps: ${[...new Set(asks)].join(', ')}) and there is no terminal; nothing was changed. Run it at a terminal, or unattended with a signed approval (--unattended --approval FILE).`,
+        );
+      }
+      // inquirer (~0.4 s to load) only at a terminal; the NO_TTY refusal above runs without it.
+      prompter = deps.prompter ?? (await import('../../adapters/inquirer-prompter.js')).createInquirerPrompter({ operator });
     }
-    // inquirer (~0.4 s to load) only at a terminal; the NO_TTY refusal above runs without it.
-    prompter = deps.prompter ?? (await import('../../adapters/inquirer-prompter.js')).createInquirerPrompter({ operator });
-  }
   } catch (err) {
     await recordRefusal(err, {
       auditFile: input.auditFile, env, clock, runbook: { name: usable.runbook.metadata.name, sha256: usable.sha256 }, mode: input.unattended ? 'unattended' : 'guided',
