@@ -4,16 +4,44 @@
 // checked against each file's content): later starts skip most parsing and compiling, about a
 // sixth of `plan`'s CPU time. Node 20 has no such cache; the call is skipped there.
 import module from 'node:module';
+import { readFileSync } from 'node:fs';
 
 try {
   module.enableCompileCache?.();
 } catch {
   // an unwritable cache folder only costs speed
 }
-import('../dist/cli.js').catch((err) => {
-  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli.js')) {
+
+const argv = process.argv.slice(2);
+const dist = new URL('../dist/', import.meta.url);
+
+/**
+ * The commands that connect to servers start from one CommonJS bundle run through agmedic's own
+ * code cache (dist/boot/vendor-loader.js: Node 20 has none, Node's caches nothing a command
+ * compiles after loading); the offline ones from the ES module chunks, which load less.
+ */
+function connects(args) {
+  const command = args.find((a) => !a.startsWith('-'));
+  return command === 'run' || command === 'resume' || command === 'diagnose' || (command === 'plan' && args.includes('--live'));
+}
+
+function missing(err) {
+  if (err && (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'ENOENT') && /dist[\\/](cli\.js|boot)/.test(`${err.message} ${err.path ?? ''}`)) {
     process.stderr.write('agmedic: dist/ is missing; run `npm run build` first.\n');
     process.exit(70);
   }
   throw err;
-});
+}
+
+if (connects(argv)) {
+  let boot;
+  try {
+    boot = JSON.parse(readFileSync(new URL('boot.json', dist), 'utf8'));
+  } catch (err) {
+    missing(err);
+  }
+  const { loadVendor, distDir } = await import('../dist/boot/vendor-loader.js').catch(missing);
+  await loadVendor(boot.connected, distDir()).start(argv);
+} else {
+  await import('../dist/cli.js').catch(missing);
+}

@@ -3,7 +3,9 @@
 // that command runs (src/cli/program.ts), so `plan`/`validate` never load a driver.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,9 +25,72 @@ const lazyIdentityInTedious = {
 };
 
 rmSync(outdir, { recursive: true, force: true });
+
+// The heavy libraries, each group one CommonJS file that src/cli/boot/vendor-loader.ts runs
+// through V8's code cache (ESM has no code cache API on Node 20; CommonJS through node:vm has).
+// A group shares one copy of what its packages share (the ARM client and its pipeline).
+const VENDOR = {
+  mssql: ['mssql'],
+  azure: ['@azure/arm-sql', '@azure/core-rest-pipeline'],
+  zod: ['zod'],
+  yaml: ['yaml'],
+  'js-yaml': ['js-yaml'],
+  cel: ['@marcbachmann/cel-js', 're2js'],
+  xstate: ['xstate'],
+  'cli-progress': ['cli-progress'],
+};
+const vendorDir = join(outdir, 'vendor');
+mkdirSync(vendorDir, { recursive: true });
+/** package → { file, index, names }: what each facade module loads and re-exports. */
+const vendored = new Map();
+const vendorMeta = {};
+const requireHere = createRequire(import.meta.url);
+for (const [group, packages] of Object.entries(VENDOR)) {
+  const stdin = packages.map((p, i) => `import * as p${i} from ${JSON.stringify(p)};`).join('\n') + `\nexport { ${packages.map((_, i) => `p${i}`).join(', ')} };\n`;
+  const built = await build({
+    stdin: { contents: stdin, resolveDir: process.cwd(), sourcefile: `vendor-${group}.js` },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minify: !process.env.AGMEDIC_NO_MINIFY,
+    external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*'],
+    plugins: [lazyIdentityInTedious],
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const code = built.outputFiles[0].contents;
+  // The content hash in the name keys the code cache: a rebuilt bundle never meets an old cache.
+  const file = `${group}-${createHash('sha256').update(code).digest('hex').slice(0, 12)}.cjs`;
+  writeFileSync(join(vendorDir, file), code);
+  const exportsOf = requireHere(resolve(vendorDir, file));
+  packages.forEach((p, i) => vendored.set(p, { file, index: i, names: Object.keys(exportsOf[`p${i}`]).filter((n) => n !== 'default' && n !== '__esModule') }));
+  vendorMeta[`vendor/${file}`] = Object.keys(built.metafile.inputs);
+}
+
+// Every import of a vendored package becomes this small module: it loads the group's file once
+// and re-exports the package's names (read off the built file above).
+const loaderPath = fileURLToPath(new URL('../src/cli/boot/vendor-loader.ts', import.meta.url));
+const vendorFacades = {
+  name: 'vendor-facades',
+  setup(b) {
+    const filter = new RegExp(`^(${[...vendored.keys()].map((p) => p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendor' }));
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => {
+      const { file, index, names } = vendored.get(args.path);
+      const lines = [`import { loadVendor } from ${JSON.stringify(loaderPath)};`, `const ns = loadVendor(${JSON.stringify(file)}).p${index};`, 'export default ns.default;'];
+      names.forEach((n, i) => lines.push(`const e${i} = ns[${JSON.stringify(n)}];`, `export { e${i} as ${JSON.stringify(n)} };`));
+      return { contents: lines.join('\n'), resolveDir: process.cwd(), loader: 'js' };
+    });
+  },
+};
+
 const result = await build({
   entryPoints: {
     cli: 'src/cli/main.ts',
+    // bin/agmedic.js loads the connected commands' bundle through this loader.
+    'boot/vendor-loader': 'src/cli/boot/vendor-loader.ts',
     'tools/write-known-good': 'scripts/write-known-good.ts',
     // Benchmarks run the same bundled code the CLI ships, never the TypeScript sources.
     ...Object.fromEntries(
@@ -41,12 +106,12 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   // Bundled (one pre-linked file instead of hundreds of modules, ~1.7–2× faster to load): the
-  // small pure-JS libraries, the mssql driver (tedious), and the ARM client with its pipeline
-  // (`plan --live` with ARM steps: ~1,040 → ~550 ms CPU). Each sits in a chunk that only the
-  // commands using it import. External: the Entra SDK (@azure/identity and MSAL: only for an Entra
-  // sign-in), inquirer (only at a terminal), the lab's engines (only in the lab).
-  external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'inquirer', '@inquirer/*', 'alasql', 'selfsigned', 'cli-progress', 'esbuild', 'vitest'],
-  plugins: [lazyIdentityInTedious],
+  // small pure-JS libraries; the heavy ones (VENDOR above: the mssql driver, the ARM client with
+  // its pipeline, zod, the YAML parsers, CEL, xstate) as vendor files behind facades, each loaded
+  // only by the commands that import it. External: the Entra SDK (@azure/identity and MSAL: only
+  // for an Entra sign-in), inquirer (only at a terminal), the lab's engines (only in the lab).
+  external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'inquirer', '@inquirer/*', 'alasql', 'selfsigned', 'esbuild', 'vitest'],
+  plugins: [vendorFacades, lazyIdentityInTedious],
   banner: { js: "import { createRequire as __agmedicCreateRequire } from 'node:module'; const require = __agmedicCreateRequire(import.meta.url);" },
   // Minified: V8 parses less text at every start (cold start is a product number); the linked
   // source maps keep stack traces readable with --enable-source-maps.
@@ -57,6 +122,32 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
+
+// The connected commands (run, resume, diagnose, plan --live: bin/agmedic.js picks) start from
+// one CommonJS file run through the code cache like the libraries: as ES modules they were ~40
+// chunks for Node to resolve, link and compile at every start (~55 ms of `run`), and Node 20 has
+// no code cache for ES modules. The libraries stay in their vendor files, shared with the chunks.
+const connected = await build({
+  entryPoints: ['src/cli/boot/start.ts'],
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify: !process.env.AGMEDIC_NO_MINIFY,
+  external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'inquirer', '@inquirer/*', 'alasql', 'selfsigned', 'esbuild', 'vitest'],
+  plugins: [vendorFacades, lazyIdentityInTedious],
+  // CommonJS has no import.meta: the few uses (finding the package's folders) get the file's URL.
+  banner: { js: 'var __agmedicImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { __AGMEDIC_VERSION__: JSON.stringify(version), __AGMEDIC_KNOWN_GOOD__: JSON.stringify('known-good'), 'import.meta.url': '__agmedicImportMetaUrl' },
+  write: false,
+  metafile: true,
+  logLevel: 'warning',
+});
+const connectedCode = connected.outputFiles[0].contents;
+const connectedFile = `cli-connected-${createHash('sha256').update(connectedCode).digest('hex').slice(0, 12)}.cjs`;
+writeFileSync(join(outdir, connectedFile), connectedCode);
+writeFileSync(join(outdir, 'boot.json'), `${JSON.stringify({ connected: connectedFile })}\n`);
+vendorMeta[connectedFile] = Object.keys(connected.metafile.inputs);
 
 // The shipped runbooks as checked by this very bundle: plan/graph/validate of an unchanged shipped
 // runbook read the entry instead of loading the parsers, zod and the compiler (src/cli/known-good.ts).
@@ -74,5 +165,8 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
     if (m) packages.add(m[1]);
   }
   contents[relative(resolve(outdir), resolve(file)).replaceAll('\\', '/')] = [...packages].sort();
+}
+for (const [file, inputs] of Object.entries(vendorMeta)) {
+  contents[file] = [...new Set(inputs.map((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(i)?.[1]).filter(Boolean))].sort();
 }
 writeFileSync(join(outdir, 'bundle-contents.json'), JSON.stringify(contents, null, 1));

@@ -99,7 +99,7 @@ export function usableFromKnownGood(hit: Checked & { sha256: string }): Usable {
 }
 
 /**
- * `loadUsableRunbook` for the commands whose start-up counts (plan, graph): the known-good
+ * `loadUsableRunbook` for the commands whose start-up counts (plan, graph, run, resume): the known-good
  * entry when there is one, else the full check, loaded only then.
  *
  * @example

@@ -37,7 +37,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function packagesOf(url: string): string[] {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (nm) return [nm[1]!];
-  const dist = /\/dist\/(.+\.js)$/.exec(url);
+  const dist = /\/dist\/(.+\.c?js)$/.exec(url);
   return dist ? (chunkPackages[dist[1]!] ?? []) : [];
 }
 

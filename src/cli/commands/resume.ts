@@ -5,7 +5,8 @@
 import { defaultStateDir, fileJournalStore } from '../../adapters/file-journal.js';
 import { AgmedicError } from '../../errors.js';
 import type { Output } from '../output.js';
-import { loadUsableRunbook, runSession, sha256, type RunDeps } from './run-session.js';
+import { loadUsableRunbookFast } from '../known-good.js';
+import { runSession, sha256, type RunDeps } from './run-session.js';
 
 export interface ResumeOptions {
   stateDir?: string;
@@ -23,7 +24,7 @@ export async function resumeCommand(runId: string, opts: ResumeOptions, output: 
   if (status?.type === 'status' && status.status === 'finished') {
     throw new AgmedicError('USAGE', `run ${runId} already finished (${status.outcome ?? '?'}: ${status.message ?? ''}); nothing to resume`);
   }
-  const usable = loadUsableRunbook(manifest.runbook.ref);
+  const usable = await loadUsableRunbookFast(manifest.runbook.ref);
   const now = sha256(usable.source.text);
   if (now !== manifest.runbook.fileSha256) {
     throw new AgmedicError('RUNBOOK_CHANGED', `${manifest.runbook.ref} changed since run ${runId} started (sha256 ${manifest.runbook.fileSha256.slice(0, 12)}… → ${now.slice(0, 12)}…); refusing to resume a run whose steps may differ`, {

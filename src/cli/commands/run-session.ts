@@ -25,7 +25,7 @@ import { assertLivePlanStillFresh } from '../../runtime/live-plan/index.js';
 import { readTargetsFile, resolveTargetsPath, selectPair, type TargetsConfig } from '../../runtime/targets/index.js';
 import type { RunTargets } from '../../runtime/types.js';
 import { EXIT } from '../exit-codes.js';
-import { loadUsableRunbook, type Usable } from '../load-and-compile.js';
+import type { Usable } from '../load-and-compile.js';
 import { operatorName } from '../operator-name.js';
 import { assertTargetsCover, closeRunTargets, openRunTargets, usesAzure } from '../open-targets.js';
 import type { Output } from '../output.js';
@@ -292,7 +292,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   }
 }
 
-export { resolveTargetsPath, loadUsableRunbook };
+export { resolveTargetsPath };
 
 /** Role → its names as approvals spell them: `host,port` and, with Azure coordinates, `arm:…`. */
 function targetIdentity(config: TargetsConfig, roles: readonly string[]): Record<string, string> {

@@ -9,7 +9,8 @@ import type { Usable } from '../load-and-compile.js';
 import type { Output } from '../output.js';
 import { parseParamPairs } from '../parse-params.js';
 import { isPlanFile, readSavedPlan, type SavedPlan } from '../read-saved-plan.js';
-import { loadUsableRunbook, resolveTargetsPath, runSession, type RunDeps } from './run-session.js';
+import { loadUsableRunbookFast } from '../known-good.js';
+import { resolveTargetsPath, runSession, type RunDeps } from './run-session.js';
 
 export interface RunOptions {
   param: string[];
@@ -29,9 +30,9 @@ export interface RunOptions {
  * its canonical content no longer hashes to the plan's sha256 — the plan's statements and route
  * would not be the run's.
  */
-function loadPlannedRunbook(saved: SavedPlan): Usable {
+async function loadPlannedRunbook(saved: SavedPlan): Promise<Usable> {
   const ref = saved.live?.runbookRef ?? saved.runbook.name;
-  const usable = loadUsableRunbook(ref);
+  const usable = await loadUsableRunbookFast(ref);
   if (usable.sha256 !== saved.runbook.sha256) {
     throw new AgmedicError(
       'RUNBOOK_CHANGED',
@@ -49,7 +50,7 @@ export async function runCommand(ref: string, opts: RunOptions, output: Output, 
   const env = deps.env ?? process.env;
   const saved = isPlanFile(ref) ? readSavedPlan(ref) : undefined;
   if (saved && opts.param.length) throw new AgmedicError('USAGE', `${ref} is a plan: it carries its parameters (${Object.keys(saved.parameters).join(', ') || 'none'}); drop -p, or make a new plan`);
-  const usable = saved ? loadPlannedRunbook(saved) : loadUsableRunbook(existsSync(ref) ? resolve(ref) : ref);
+  const usable = saved ? await loadPlannedRunbook(saved) : await loadUsableRunbookFast(existsSync(ref) ? resolve(ref) : ref);
   return runSession(
     {
       usable,
