@@ -9,8 +9,9 @@
  * ticks, so a trimmed mean over the rounds) is the steady figure on a shared machine; wall time
  * (median) is what a user waits. The connected commands run against a lab started once by the
  * bench (`agmedic lab up`, healthy scenario): `diagnose --sample 0`; `plan --live`; `run
- * --unattended` of a runbook whose first check finds nothing to do, so the process ends right
- * after its first statements (a run up to its first statement plus one round trip).
+ * --unattended` of a runbook whose first check finds nothing to do. The issue measures them "up
+ * to the first statement sent": a preload (bench/first-statement.mjs) notes the process's CPU
+ * time and age when the first SQL batch/RPC or ARM request leaves; the whole process is shown too.
  * `lab up` is timed from spawn to its endpoints line (it prints once every listener accepts).
  *
  * Run: npm run bench -- startup   (or: npm run build && node dist/bench/startup.js [rounds])
@@ -35,12 +36,16 @@ interface Case {
   env?: Record<string, string>;
   /** Exit codes that count as success (diagnose exits 9 on a critical finding). */
   ok?: number[];
+  /** Talks to servers: also measured up to its first statement (the issue's measure). */
+  connected?: boolean;
 }
 
 interface Sample {
   cpu: number | undefined;
   wall: number;
   rss: number | undefined;
+  /** Connected commands: CPU time and age of the process when its first statement left (bench/first-statement.mjs). */
+  first?: { cpuMs: number; wallMs: number; what: string };
 }
 
 /** The child's CPU time from the kernel's account of reaped children (Linux); undefined elsewhere. */
@@ -57,14 +62,27 @@ function childCpuTicks(): number | undefined {
 /** Peak RSS in KiB of the last reaped child, via GNU time's -f when it is installed. */
 const gnuTime = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '-e', '0'], { encoding: 'utf8' }).status === 0;
 
+const firstStatementFile = join(tmp, 'first-statement.json');
+const firstStatementPreload = join(root, 'bench', 'first-statement.mjs');
+
 function once(c: Case): Sample {
+  const args = c.connected ? ['--import', firstStatementPreload, ...c.args] : c.args;
+  rmSync(firstStatementFile, { force: true });
   const before = childCpuTicks();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, c.args, { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...c.env } });
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...c.env, AGMEDIC_FIRST_STATEMENT: c.connected ? firstStatementFile : '' } });
   const wall = performance.now() - t0;
   const after = childCpuTicks();
   if (!(c.ok ?? [0]).includes(r.status ?? -1)) throw new Error(`${c.name}: exited ${r.status}\n${r.stderr}`);
-  return { cpu: before === undefined || after === undefined ? undefined : (after - before) * TICK_MS, wall, rss: undefined };
+  const sample: Sample = { cpu: before === undefined || after === undefined ? undefined : (after - before) * TICK_MS, wall, rss: undefined };
+  if (c.connected) {
+    try {
+      sample.first = JSON.parse(readFileSync(firstStatementFile, 'utf8')) as Sample['first'];
+    } catch {
+      throw new Error(`${c.name}: sent no statement (no SQL batch, RPC or HTTPS request)`);
+    }
+  }
+  return sample;
 }
 
 function peakRssMiB(c: Case): number | undefined {
@@ -168,13 +186,13 @@ function connected(lab: Lab, a: { trusted: string; sqlOnly: string; arm: string 
   const run = (approval: string, targets: string, runbook: string, params: string[]): string[] =>
     [cli, 'run', runbook, ...params, '-t', targets, '--unattended', '--approval', approval, '--trusted-keys', a.trusted, '--audit', join(tmp, 'audit.jsonl'), '--state-dir', state, '--json'];
   return [
-    { name: 'diagnose --sample 0 (SQL auth)', goal: '≤ 3×', args: [cli, 'diagnose', '-t', lab.sqlOnlyTargets, '--sample', '0'], env: lab.env, ok: [0, 9] },
-    { name: 'plan --live split-brain (SQL auth)', goal: '≤ 3×', args: [cli, 'plan', 'split-brain-recovery', ...SPLIT_PARAMS, '--live', '-t', lab.sqlOnlyTargets], env: lab.env },
-    { name: 'run split-brain, nothing to do (SQL)', goal: '≤ 3×', args: run(a.sqlOnly, lab.sqlOnlyTargets, 'split-brain-recovery', SPLIT_PARAMS), env: lab.env },
-    { name: 'diagnose --sample 0 (with ARM)', goal: '≤ 4×', args: [cli, 'diagnose', '-t', lab.targets, '--sample', '0'], env: lab.env, ok: [0, 9] },
-    { name: 'plan --live log-truncation (ARM)', goal: '≤ 4×', args: [cli, 'plan', 'premature-log-truncation', '-p', 'link=SalesLink', '--live', '-t', lab.targets], env: lab.env },
+    { name: 'diagnose --sample 0 (SQL auth)', goal: '≤ 3×', args: [cli, 'diagnose', '-t', lab.sqlOnlyTargets, '--sample', '0'], env: lab.env, connected: true, ok: [0, 9] },
+    { name: 'plan --live split-brain (SQL auth)', goal: '≤ 3×', args: [cli, 'plan', 'split-brain-recovery', ...SPLIT_PARAMS, '--live', '-t', lab.sqlOnlyTargets], env: lab.env, connected: true },
+    { name: 'run split-brain, nothing to do (SQL)', goal: '≤ 3×', args: run(a.sqlOnly, lab.sqlOnlyTargets, 'split-brain-recovery', SPLIT_PARAMS), env: lab.env, connected: true },
+    { name: 'diagnose --sample 0 (with ARM)', goal: '≤ 4×', args: [cli, 'diagnose', '-t', lab.targets, '--sample', '0'], env: lab.env, connected: true, ok: [0, 9] },
+    { name: 'plan --live log-truncation (ARM)', goal: '≤ 4×', args: [cli, 'plan', 'premature-log-truncation', '-p', 'link=SalesLink', '--live', '-t', lab.targets], env: lab.env, connected: true },
     // Ends "refused" (exit 4): not premature log truncation, after its ARM read.
-    { name: 'run log-truncation, not the case (ARM)', goal: '≤ 4×', args: run(a.arm, lab.targets, 'premature-log-truncation', ['-p', 'link=SalesLink']), env: lab.env, ok: [4] },
+    { name: 'run log-truncation, not the case (ARM)', goal: '≤ 4×', args: run(a.arm, lab.targets, 'premature-log-truncation', ['-p', 'link=SalesLink']), env: lab.env, connected: true, ok: [4] },
   ];
 }
 
@@ -212,12 +230,20 @@ async function main(): Promise<void> {
     const baseWall = wallOf(base);
     console.log(`start-up as a process, ${rounds} interleaved rounds, Node ${process.versions.node}; ratio = command / \`node -e 0\` of the same run`);
     console.log(`${'command'.padEnd(42)} ${'goal'.padEnd(7)} ${'cpu ms'.padStart(8)} ${'cpu ×'.padStart(7)} ${'wall ms'.padStart(8)} ${'wall ×'.padStart(7)}`);
-    for (const c of cases) {
-      const cpu = cpuOf(c);
-      const wall = wallOf(c);
+    const row = (name: string, goal: string, cpu: number | undefined, wall: number) => {
       const cpuText = cpu === undefined ? 'n/a' : cpu.toFixed(0);
       const cpuRatio = cpu === undefined || baseCpu === undefined ? 'n/a' : `${(cpu / baseCpu).toFixed(2)}×`;
-      console.log(`${c.name.padEnd(42)} ${c.goal.padEnd(7)} ${cpuText.padStart(8)} ${cpuRatio.padStart(7)} ${wall.toFixed(0).padStart(8)} ${`${(wall / baseWall).toFixed(2)}×`.padStart(7)}`);
+      console.log(`${name.padEnd(42)} ${goal.padEnd(7)} ${cpuText.padStart(8)} ${cpuRatio.padStart(7)} ${wall.toFixed(0).padStart(8)} ${`${(wall / baseWall).toFixed(2)}×`.padStart(7)}`);
+    };
+    for (const c of cases) {
+      if (c.connected) {
+        // The issue's measure: the process up to its first statement; then the whole process.
+        const firsts = results.get(c)!.map((s) => s.first!);
+        row(`${c.name} → 1st statement`, c.goal, trimmedMean(firsts.map((f) => f.cpuMs)), median(firsts.map((f) => f.wallMs)));
+        row(`  … whole process`, '', cpuOf(c), wallOf(c));
+      } else {
+        row(c.name, c.goal, cpuOf(c), wallOf(c));
+      }
     }
     const upMs = median(labUps);
     const upBase = median(labBase);

@@ -26,6 +26,27 @@ const lazyIdentityInTedious = {
 
 rmSync(outdir, { recursive: true, force: true });
 
+// What the bundle was built from (sources, locked dependencies, version): keys the caches of
+// checked input (src/cli/read-targets-cached.ts), so another build never reads this one's.
+const buildId = (() => {
+  const h = createHash('sha256').update(version);
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else h.update(`\0${p}\0`).update(readFileSync(p));
+    }
+  };
+  walk('src');
+  h.update(readFileSync('package-lock.json'));
+  return h.digest('hex').slice(0, 16);
+})();
+const defines = {
+  __AGMEDIC_VERSION__: JSON.stringify(version),
+  __AGMEDIC_KNOWN_GOOD__: JSON.stringify('known-good'),
+  __AGMEDIC_BUILD_ID__: JSON.stringify(buildId),
+};
+
 // The heavy libraries, each group one CommonJS file that src/cli/boot/vendor-loader.ts runs
 // through V8's code cache (ESM has no code cache API on Node 20; CommonJS through node:vm has).
 // A group shares one copy of what its packages share (the ARM client and its pipeline).
@@ -38,6 +59,9 @@ const VENDOR = {
   cel: ['@marcbachmann/cel-js', 're2js'],
   xstate: ['xstate'],
   'cli-progress': ['cli-progress'],
+  // The lab's engines: the SQL engine behind its SELECTs, the generator of its TLS certificates.
+  alasql: ['alasql'],
+  selfsigned: ['selfsigned'],
 };
 const vendorDir = join(outdir, 'vendor');
 mkdirSync(vendorDir, { recursive: true });
@@ -54,7 +78,8 @@ for (const [group, packages] of Object.entries(VENDOR)) {
     platform: 'node',
     target: 'node20',
     minify: !process.env.AGMEDIC_NO_MINIFY,
-    external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*'],
+    // alasql names React Native modules on paths Node never takes.
+    external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'react-native-*'],
     plugins: [lazyIdentityInTedious],
     write: false,
     metafile: true,
@@ -110,7 +135,7 @@ const result = await build({
   // its pipeline, zod, the YAML parsers, CEL, xstate) as vendor files behind facades, each loaded
   // only by the commands that import it. External: the Entra SDK (@azure/identity and MSAL: only
   // for an Entra sign-in), inquirer (only at a terminal), the lab's engines (only in the lab).
-  external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'inquirer', '@inquirer/*', 'alasql', 'selfsigned', 'esbuild', 'vitest'],
+  external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'inquirer', '@inquirer/*', 'esbuild', 'vitest'],
   plugins: [vendorFacades, lazyIdentityInTedious],
   banner: { js: "import { createRequire as __agmedicCreateRequire } from 'node:module'; const require = __agmedicCreateRequire(import.meta.url);" },
   // Minified: V8 parses less text at every start (cold start is a product number); the linked
@@ -118,7 +143,7 @@ const result = await build({
   minify: !process.env.AGMEDIC_NO_MINIFY,
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  define: { __AGMEDIC_VERSION__: JSON.stringify(version), __AGMEDIC_KNOWN_GOOD__: JSON.stringify('known-good') },
+  define: defines,
   logLevel: 'warning',
   metafile: true,
 });
@@ -134,11 +159,11 @@ const connected = await build({
   platform: 'node',
   target: 'node20',
   minify: !process.env.AGMEDIC_NO_MINIFY,
-  external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'inquirer', '@inquirer/*', 'alasql', 'selfsigned', 'esbuild', 'vitest'],
+  external: ['@azure/identity', '@azure/msal-*', '@azure/keyvault-*', 'inquirer', '@inquirer/*', 'esbuild', 'vitest'],
   plugins: [vendorFacades, lazyIdentityInTedious],
   // CommonJS has no import.meta: the few uses (finding the package's folders) get the file's URL.
   banner: { js: 'var __agmedicImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  define: { __AGMEDIC_VERSION__: JSON.stringify(version), __AGMEDIC_KNOWN_GOOD__: JSON.stringify('known-good'), 'import.meta.url': '__agmedicImportMetaUrl' },
+  define: { ...defines, 'import.meta.url': '__agmedicImportMetaUrl' },
   write: false,
   metafile: true,
   logLevel: 'warning',

@@ -8,14 +8,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { defaultStateDir } from '../adapters/file-journal.js';
 import { createWebhookNotifier } from '../adapters/webhook-notifier.js';
 import { AgmedicError } from '../errors.js';
 import type { Notifier } from '../ports/notifier.js';
 
 /** The URLs of the config file's `notify:` section (none when there is no file). */
-export function configuredNotifyUrls(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+export async function configuredNotifyUrls(env: Readonly<Record<string, string | undefined>> = process.env): Promise<string[]> {
   const file = join(defaultStateDir(env), 'config.yaml');
   let text: string;
   try {
@@ -23,6 +22,8 @@ export function configuredNotifyUrls(env: Readonly<Record<string, string | undef
   } catch {
     return [];
   }
+  // The YAML parser only when there is a file: most runs have none, and start-up counts.
+  const { parse } = await import('yaml');
   const doc = (parse(text) ?? {}) as { notify?: unknown };
   const list = doc.notify === undefined || doc.notify === null ? [] : Array.isArray(doc.notify) ? doc.notify : [doc.notify];
   return list.map((item, i) => {
@@ -33,6 +34,6 @@ export function configuredNotifyUrls(env: Readonly<Record<string, string | undef
 }
 
 /** Notifiers for the command line's URLs and the config file's, each URL once. */
-export function notifiersFor(cli: readonly string[] | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Notifier[] {
-  return [...new Set([...(cli ?? []), ...configuredNotifyUrls(env)])].map((u) => createWebhookNotifier(u));
+export async function notifiersFor(cli: readonly string[] | undefined, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Notifier[]> {
+  return [...new Set([...(cli ?? []), ...(await configuredNotifyUrls(env))])].map((u) => createWebhookNotifier(u));
 }

@@ -10,7 +10,8 @@ import { AgmedicError } from '../errors.js';
 import type { AzureLink } from '../ports/azure-link.js';
 import type { SqlTarget } from '../ports/sql-target.js';
 import type { Runbook } from '../runbook/schema.js';
-import { resolvePassword, type PasswordPrompter, type TargetsConfig } from '../runtime/targets/index.js';
+import { resolvePassword, type PasswordPrompter } from '../runtime/targets/resolve-password.js';
+import type { TargetsConfig } from '../runtime/targets/types.js';
 import type { RunTargets } from '../runtime/types.js';
 import { usesAzure } from './uses-azure.js';
 

@@ -24,7 +24,8 @@ export {
 } from './sql-template.js';
 export { canonicalJson, runbookSha256 } from './canonical.js';
 export { runbookJsonSchema, RUNBOOK_SCHEMA_ID } from './json-schema.js';
-export { readRunbookSource, listRunbooks, findPackageRoot, shippedRunbooksDir } from './read-runbook.js';
+export { readRunbookSource, findPackageRoot, shippedRunbooksDir } from './read-runbook.js';
+export { listRunbooks } from './list-runbooks.js';
 export { closest, didYouMean } from './suggest.js';
 export type { LoadedRunbook, NodePath, ParsedSqlTemplate, PositionIndex, SqlTemplatePart, SqlTemplateProblem } from './types.js';
 export * from './schema.js';

@@ -98,11 +98,11 @@ describe('notify: in $AGMEDIC_HOME/config.yaml', () => {
     const { configuredNotifyUrls, notifiersFor } = await import('../../src/cli/notify-config.js');
     const home = tempDir();
     const env = { AGMEDIC_HOME: home };
-    expect(configuredNotifyUrls(env)).toEqual([]);
+    expect(await configuredNotifyUrls(env)).toEqual([]);
     writeFileSync(join(home, 'config.yaml'), 'notify:\n  - https://hooks.example/a/SECRET\n  - url: https://teams.example/b\n');
-    expect(configuredNotifyUrls(env)).toEqual(['https://hooks.example/a/SECRET', 'https://teams.example/b']);
-    expect(notifiersFor(['https://hooks.example/a/SECRET'], env).map((n) => n.endpoint)).toEqual(['https://hooks.example', 'https://teams.example']);
+    expect(await configuredNotifyUrls(env)).toEqual(['https://hooks.example/a/SECRET', 'https://teams.example/b']);
+    expect((await notifiersFor(['https://hooks.example/a/SECRET'], env)).map((n) => n.endpoint)).toEqual(['https://hooks.example', 'https://teams.example']);
     writeFileSync(join(home, 'config.yaml'), 'notify: { channel: ops }\n');
-    expect(() => configuredNotifyUrls(env)).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    await expect(configuredNotifyUrls(env)).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

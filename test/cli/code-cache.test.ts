@@ -43,7 +43,7 @@ function start(env: Record<string, string>): Start {
   const r = spawnSync(process.execPath, ['--import', './test/fixtures/vendor-loads.mjs', join(dist, 'cli.js'), 'validate', runbook], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', AGMEDIC_NO_CODE_CACHE: '', ...env, AGMEDIC_VENDOR_LOADS: report },
+    env: { ...process.env, NO_COLOR: '1', AGMEDIC_NO_CACHE: '', ...env, AGMEDIC_VENDOR_LOADS: report },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, loads: JSON.parse(readFileSync(report, 'utf8')) as Start['loads'] };
 }
@@ -111,9 +111,9 @@ describe('the code cache', () => {
     expect(readdirSync(folder).map((f) => [f, statSync(join(folder, f)).mtimeMs])).toEqual(before);
   });
 
-  it('is off with AGMEDIC_NO_CODE_CACHE=1, and nothing is written', () => {
+  it('is off with AGMEDIC_NO_CACHE=1, and nothing is written', () => {
     const base = join(tmp, 'off');
-    const r = start({ AGMEDIC_CACHE_DIR: base, AGMEDIC_NO_CODE_CACHE: '1' });
+    const r = start({ AGMEDIC_CACHE_DIR: base, AGMEDIC_NO_CACHE: '1' });
     expect(r.status, r.stderr).toBe(0);
     expect(states(r)).toEqual(['off']);
     expect(() => readdirSync(base)).toThrow();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, lineColOf, type AgmedicError } from '../../src/errors.js';
 import { blankFacts, evaluateRules, loadRules, parseRules, validateRuleSet } from '../../src/diagnose/index.js';
-import { listRunbooks, shippedRunbooksDir } from '../../src/runbook/read-runbook.js';
+import { listRunbooks } from '../../src/runbook/list-runbooks.js';
+import { shippedRunbooksDir } from '../../src/runbook/read-runbook.js';
 
 const runbooksDir = shippedRunbooksDir();
 const header = 'apiVersion: agmedic/v1\nkind: DiagnoseRules\nrules:\n';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { listRunbooks, shippedRunbooksDir } from '../../src/runbook/read-runbook.js';
+import { listRunbooks } from '../../src/runbook/list-runbooks.js';
+import { shippedRunbooksDir } from '../../src/runbook/read-runbook.js';
 import { loadPrecisely, loadRunbook, parseFast } from '../../src/runbook/load-runbook.js';
 
 // The fast parser (js-yaml) must read every runbook exactly as the precise one (yaml) does, or a

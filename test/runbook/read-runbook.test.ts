@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AgmedicError, isAgmedicError } from '../../src/errors.js';
-import { findPackageRoot, listRunbooks, readRunbookSource, shippedRunbooksDir } from '../../src/runbook/read-runbook.js';
+import { listRunbooks } from '../../src/runbook/list-runbooks.js';
+import { findPackageRoot, readRunbookSource, shippedRunbooksDir } from '../../src/runbook/read-runbook.js';
 import { BASE } from './fixtures.js';
 
 const errorOf = (fn: () => unknown): AgmedicError => {

@@ -16,20 +16,20 @@
  * Safety: V8 checks a cache against its own version, its flags and the source's length, not the
  * source's content, so the cache is keyed by the bundle's file name, which carries a hash of its
  * content (a rebuilt bundle never meets an old cache). Cached code runs as the user, so the
- * folder must be the user's own and writable by nobody else (a planted cache is code); otherwise
- * nothing is read or written there. A cache that cannot be read or written costs speed, never
- * correctness: the library is then compiled from source as without a cache.
+ * folder must be the user's own and writable by nobody else (a planted cache is code: see
+ * cache-dir.ts). A cache that cannot be read or written costs speed, never correctness: the
+ * library is then compiled from source as without a cache.
  *
- * Folder: $AGMEDIC_CACHE_DIR, else $XDG_CACHE_HOME/agmedic, else ~/.cache/agmedic (then /v8-<node
- * version>-<arch>/<bundle>.<command>.v8). AGMEDIC_NO_CODE_CACHE=1 turns it off.
+ * Files: <cache folder>/v8-<node version>-<arch>/<bundle>.<command>.v8. AGMEDIC_NO_CACHE=1 (or
+ * Node's own NODE_DISABLE_COMPILE_CACHE=1) turns it off.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants as vmConstants, Script } from 'node:vm';
+import { privateCacheDir } from './cache-dir.js';
 
 /** What one load did with the cache (read by the tests). */
 export interface VendorLoad {
@@ -70,28 +70,10 @@ export function cacheProfile(argv: readonly string[] = process.argv.slice(2)): s
   return name === 'plan' && argv.includes('--live') ? 'plan-live' : name;
 }
 
-/**
- * The cache folder for this Node, created private (0700) if missing; undefined when caching is
- * off or the folder is not safe to trust (not ours, or writable by group or others).
- */
+/** This Node's code caches (V8 rejects another version's anyway; keeping them apart avoids churn). */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.AGMEDIC_NO_CODE_CACHE === '1' || env.NODE_DISABLE_COMPILE_CACHE === '1') return undefined;
-  const base = env.AGMEDIC_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'agmedic');
-  const dir = join(base, `v8-${process.version}-${process.arch}`);
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return isPrivate(dir) ? dir : undefined;
-  } catch {
-    return undefined; // read-only home, no home: run without a cache
-  }
-}
-
-/** Owned by this user (where there are users), a real folder, no write bit for group or others. */
-function isPrivate(dir: string): boolean {
-  const st = lstatSync(dir);
-  if (!st.isDirectory()) return false;
-  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return false;
-  return process.platform === 'win32' || (st.mode & 0o022) === 0;
+  if (env.NODE_DISABLE_COMPILE_CACHE === '1') return undefined;
+  return privateCacheDir(`v8-${process.version}-${process.arch}`, env);
 }
 
 /**

@@ -10,7 +10,9 @@ import { AgmedicError } from '../../errors.js';
 import { diagnoseFleet, groupPairs, loadRules, renderReport, reportJson, type DiagnosePorts } from '../../diagnose/index.js';
 import { shippedRunbooksDir } from '../../runbook/read-runbook.js';
 import type { TargetConfig } from '../../ports/sql-target.js';
-import { readTargetsFile, resolvePassword, resolveTargetsPath } from '../../runtime/targets/index.js';
+import { resolvePassword } from '../../runtime/targets/resolve-password.js';
+import { resolveTargetsPath } from '../../runtime/targets/targets-path.js';
+import { readTargetsFileCached } from '../read-targets-cached.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
@@ -77,7 +79,7 @@ export async function diagnoseCommand(opts: DiagnoseCommandOptions, output: Outp
   const runbooksDir = shippedRunbooksDir();
   // Rules first: a broken rule is reported before any server is contacted.
   const rules = loadRules({ runbooksDir, ...(opts.rules?.length ? { files: opts.rules } : {}) });
-  const config = readTargetsFile(targetsFile);
+  const config = await readTargetsFileCached(targetsFile);
   const { pairs, ignored } = groupPairs(config.targets, opts.pair);
   if (pairs.length === 0) {
     throw new AgmedicError(

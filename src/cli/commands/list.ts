@@ -1,4 +1,5 @@
-import { listRunbooks, shippedRunbooksDir } from '../../runbook/read-runbook.js';
+import { listRunbooks } from '../../runbook/list-runbooks.js';
+import { shippedRunbooksDir } from '../../runbook/read-runbook.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 

@@ -9,7 +9,9 @@ import type { CompileResult, ParamValue, Plan } from '../../compile/index.js';
 import { AgmedicError } from '../../errors.js';
 import type { Runbook } from '../../runbook/schema.js';
 import { makeLivePlan, renderLivePlan } from '../../runtime/live-plan/index.js';
-import { readTargetsFile, resolveTargetsPath, selectPair } from '../../runtime/targets/index.js';
+import { selectPair } from '../../runtime/targets/select-pair.js';
+import { resolveTargetsPath } from '../../runtime/targets/targets-path.js';
+import { readTargetsFileCached } from '../read-targets-cached.js';
 import { EXIT } from '../exit-codes.js';
 import { closeRunTargets, openRunTargets } from '../open-targets.js';
 import { operatorName } from '../operator-name.js';
@@ -32,7 +34,8 @@ export async function planLive(
   if (opts.format === 'mermaid') throw new AgmedicError('USAGE', '--live prints text or json; the mermaid picture is of the whole runbook (drop --live)');
   const path = resolveTargetsPath(opts.targets);
   if (path === undefined) throw new AgmedicError('USAGE', 'plan --live connects to the targets: give -t targets.yaml (or set AGMEDIC_TARGETS)');
-  const config = opts.pair === undefined ? readTargetsFile(path) : selectPair(readTargetsFile(path), opts.pair);
+  const all = await readTargetsFileCached(path);
+  const config = opts.pair === undefined ? all : selectPair(all, opts.pair);
   // No prompt in plan: the environment has every password, or nothing is opened.
   const targets = await openRunTargets(usable.runbook, config);
   const ac = new AbortController();

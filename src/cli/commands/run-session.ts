@@ -22,7 +22,10 @@ import type { Timers } from '../../ports/timers.js';
 import { approvalArmName, approvalServerName, authorizeUnattended } from '../../runtime/approval/authorize-unattended.js';
 import { acquireRunLocks, createUnattendedPrompter, executeRun, newRunId, lockAppName, lockResource, wouldPrompt, type RunResult, type WaitProgress } from '../../runtime/index.js';
 import { assertLivePlanStillFresh } from '../../runtime/live-plan/index.js';
-import { readTargetsFile, resolveTargetsPath, selectPair, type TargetsConfig } from '../../runtime/targets/index.js';
+import { selectPair } from '../../runtime/targets/select-pair.js';
+import { resolveTargetsPath } from '../../runtime/targets/targets-path.js';
+import type { TargetsConfig } from '../../runtime/targets/types.js';
+import { readTargetsFileCached } from '../read-targets-cached.js';
 import type { RunTargets } from '../../runtime/types.js';
 import { EXIT } from '../exit-codes.js';
 import type { Usable } from '../load-and-compile.js';
@@ -100,9 +103,10 @@ function resolveValues(usable: Usable, raw: Record<string, string>): Record<stri
   return resolved.values;
 }
 
-function readTargets(file: string | undefined, usable: Usable, pair: string | undefined): TargetsConfig {
+async function readTargets(file: string | undefined, usable: Usable, pair: string | undefined): Promise<TargetsConfig> {
   if (file === undefined) throw new AgmedicError('USAGE', 'a run needs a targets file: -t FILE or AGMEDIC_TARGETS');
-  const config = pair === undefined ? readTargetsFile(file) : selectPair(readTargetsFile(file), pair);
+  const all = await readTargetsFileCached(file);
+  const config = pair === undefined ? all : selectPair(all, pair);
   assertTargetsCover(usable.runbook, config);
   return config;
 }
@@ -118,7 +122,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const values = resolveValues(usable, input.rawParameters);
   const plan: Plan = buildPlan(usable.runbook, usable.compiled, values, { sha256: usable.sha256 });
   const targetsFile = input.targetsFile;
-  const targetsConfig = readTargets(targetsFile, usable, input.pair);
+  const targetsConfig = await readTargets(targetsFile, usable, input.pair);
   const roles = usable.runbook.targets;
   const identity = targetIdentity(targetsConfig, roles);
   const was = input.resume?.manifest.targetIdentity;
@@ -178,7 +182,7 @@ export async function runSession(input: SessionInput, output: Output, deps: RunD
   const store = fileJournalStore(stateDir);
   const runId = input.resume?.manifest.runId ?? newRunId(clock);
   const auditFile = input.auditFile ?? defaultAuditLogPath(env);
-  const audit = notifyingAuditSink(await openAuditLog({ path: auditFile, clock }), notifiersFor(input.notify, env));
+  const audit = notifyingAuditSink(await openAuditLog({ path: auditFile, clock }), await notifiersFor(input.notify, env));
   const resource = lockResource(usable.runbook, values);
   const appName = lockAppName(resource, { runId, operator });
   let targets: RunTargets = { sql: {}, azure: {} };

@@ -7,7 +7,7 @@ import { AgmedicError, isAgmedicError } from '../../errors.js';
 import { describeAzureCall } from '../../compile/describe-azure-call.js';
 import type { PlanAzureCall, PlanQuery } from '../../compile/types.js';
 import type { AzureCallOptions } from '../../ports/azure-link.js';
-import { LINK_AZURE_OPERATIONS, type AzureApiVersion, type AzureOperation } from '../../runbook/schema.js';
+import { LINK_AZURE_OPERATIONS, type AzureApiVersion, type AzureOperation } from '../../runbook/azure-operations.js';
 import type { BoundParam } from '../../ports/sql-target.js';
 import { humanize } from '../../compile/human-units.js';
 import { firstRoleScope, holdsOnEveryTarget, resolveBody, valueOf, type QueryOutput } from './cel-scope.js';

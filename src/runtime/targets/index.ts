@@ -6,7 +6,8 @@
  * const config = readTargetsFile(resolveTargetsPath(opts.targets) ?? 'targets.yaml');
  * const password = await resolvePassword(config.targets.sqlserver!);
  */
-export { parseTargets, readTargetsFile, resolveTargetsPath, TARGETS_ENV } from './read-targets-file.js';
+export { parseTargets, readTargetsFile } from './read-targets-file.js';
+export { resolveTargetsPath, TARGETS_ENV } from './targets-path.js';
 export { parseConnectionString, type ConnectionStringParts } from './parse-connection-string.js';
 export { resolvePassword, type PasswordPrompter } from './resolve-password.js';
 export type * from './types.js';

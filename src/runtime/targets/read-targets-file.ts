@@ -17,20 +17,7 @@ const MAX_ALIASES = 20_000;
 /** A 1,000-pair fleet file is ~200 kB; anything past this is not a targets file. */
 const MAX_TARGETS_BYTES = 8 * 1024 * 1024;
 
-/** The env variable `-t` falls back to. */
-export const TARGETS_ENV = 'AGMEDIC_TARGETS';
-
-/**
- * Which targets file to read: `-t FILE` wins over `AGMEDIC_TARGETS`; undefined when neither is set.
- *
- * @example
- * const path = resolveTargetsPath(opts.targets); // 'targets.yaml' or process.env.AGMEDIC_TARGETS
- */
-export function resolveTargetsPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  if (flag !== undefined && flag !== '') return flag;
-  const fromEnv = env[TARGETS_ENV];
-  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
-}
+export { resolveTargetsPath, TARGETS_ENV } from './targets-path.js';
 
 /**
  * Reads and validates a targets file. Every problem is collected first; then one `TARGETS_FILE`
@@ -209,9 +196,12 @@ function nearestNode(doc: Document, path: Path): Node | undefined {
  * with the source line shown.
  */
 export function maskPasswords(text: string): string {
+  // A value runs to the end of its line, so `auth: { user: x, password: y }` is one match under
+  // "auth": a value that is not a secret's is searched again for keys inside it.
+  const yamlKey = /(^|[\s{,-])([A-Za-z_][\w-]*|"[^"\n]*"|'[^'\n]*')(\s*:[ \t]*)([^\n#]*)/gm;
+  const maskYaml = (m: string, head: string, key: string, sep: string, value: string): string =>
+    looksLikeSecretKey(key.replace(/^["']|["']$/g, '')) ? head + key + sep + '*'.repeat(value.length) : head + key + sep + value.replace(yamlKey, maskYaml);
   const mask = (m: string, head: string, key: string, sep: string, value: string): string =>
     looksLikeSecretKey(key.replace(/^["']|["']$/g, '')) ? head + key + sep + '*'.repeat(value.length) : m;
-  return text
-    .replace(/(^|[\s{,-])([A-Za-z_][\w-]*|"[^"\n]*"|'[^'\n]*')(\s*:[ \t]*)([^\n#]*)/gm, mask)
-    .replace(/(^|[;"'\s])([A-Za-z][A-Za-z ]*?)(\s*=\s*)((?:\{[^}]*\}|[^;"'\n])*)/g, mask);
+  return text.replace(yamlKey, maskYaml).replace(/(^|[;"'\s])([A-Za-z][A-Za-z ]*?)(\s*=\s*)((?:\{[^}]*\}|[^;"'\n])*)/g, mask);
 }

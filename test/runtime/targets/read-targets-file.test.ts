@@ -69,6 +69,21 @@ describe('readTargetsFile', () => {
     expect(found.map((f) => f.message).join('\n')).not.toContain('hunter2');
   });
 
+  it('masks a password inside a flow mapping too (the line shown under the error never has it)', () => {
+    const text = lines('targets:', '  sqlserver:', '    server: sql01', '    auth: { type: sql, user: sa, password: hunter2 }');
+    let err: unknown;
+    try {
+      parseTargets(text, 't.yaml', '/');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as AgmedicError).code).toBe('TARGETS_FILE');
+    const shown = (err as AgmedicError).diagnostics.map((d) => `${formatDiagnostic(d)}\n${d.source?.text ?? ''}`).join('\n');
+    expect(shown).toMatch(/passwords never come from the targets file/);
+    expect(shown).not.toContain('hunter2');
+    expect(JSON.stringify(err)).not.toContain('hunter2');
+  });
+
   it('refuses a Password= inside a connection string without echoing it', () => {
     const text = lines(
       'targets:',

@@ -1,0 +1,36 @@
+/**
+ * agmedic's start-up caches (compiled code, checked targets files) live in one private folder:
+ * $AGMEDIC_CACHE_DIR, else $XDG_CACHE_HOME/agmedic, else ~/.cache/agmedic. What is read from it
+ * is trusted (cached code runs as the user), so a folder is used only if it is this user's own
+ * and nobody else can write to it. AGMEDIC_NO_CACHE=1 turns every cache off.
+ */
+import { lstatSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The cache subfolder `sub`, created private (0700) if missing; undefined when caching is off or
+ * the folder is not safe to trust. A cache that cannot be used costs speed, never correctness.
+ *
+ * @example
+ * const dir = privateCacheDir('targets'); // '/home/dba/.cache/agmedic/targets' or undefined
+ */
+export function privateCacheDir(sub: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.AGMEDIC_NO_CACHE === '1') return undefined;
+  const base = env.AGMEDIC_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'agmedic');
+  const dir = join(base, sub);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return isPrivate(base) && isPrivate(dir) ? dir : undefined;
+  } catch {
+    return undefined; // read-only home, no home: run without a cache
+  }
+}
+
+/** Owned by this user (where there are users), a real folder, no write bit for group or others. */
+function isPrivate(dir: string): boolean {
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) return false;
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return false;
+  return process.platform === 'win32' || (st.mode & 0o022) === 0;
+}
