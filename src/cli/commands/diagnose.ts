@@ -7,7 +7,11 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgmedicError } from '../../errors.js';
-import { diagnoseFleet, groupPairs, loadRules, renderReport, reportJson, type DiagnosePorts } from '../../diagnose/index.js';
+import { diagnoseFleet } from '../../diagnose/diagnose-fleet.js';
+import type { DiagnosePorts } from '../../diagnose/gather-pair-facts.js';
+import { groupPairs } from '../../diagnose/group-pairs.js';
+import { renderReport, reportJson } from '../../diagnose/render-report.js';
+import { loadRulesCached } from '../load-rules-cached.js';
 import { shippedRunbooksDir } from '../../runbook/read-runbook.js';
 import type { TargetConfig } from '../../ports/sql-target.js';
 import { resolvePassword } from '../../runtime/targets/resolve-password.js';
@@ -78,7 +82,7 @@ export async function diagnoseCommand(opts: DiagnoseCommandOptions, output: Outp
   const targetsFile = resolveTargetsPath(opts.targets, env) ?? 'targets.yaml';
   const runbooksDir = shippedRunbooksDir();
   // Rules first: a broken rule is reported before any server is contacted.
-  const rules = loadRules({ runbooksDir, ...(opts.rules?.length ? { files: opts.rules } : {}) });
+  const rules = await loadRulesCached({ runbooksDir, ...(opts.rules?.length ? { files: opts.rules } : {}) });
   const config = await readTargetsFileCached(targetsFile);
   const { pairs, ignored } = groupPairs(config.targets, opts.pair);
   if (pairs.length === 0) {
