@@ -19,11 +19,12 @@ import { loadScenario } from './scenarios/load-scenario.js';
 import { createInstanceEngine } from './sql/create-instance-engine.js';
 import { generateLabCertificate, type LabCertificate } from './tds/generate-lab-certificate.js';
 import { startTdsServer } from './tds/start-tds-server.js';
+import { LAB_DEFAULT_PASSWORD } from './defaults.js';
 import type { TdsServer } from './tds/types.js';
 
 export type * from './control/types.js';
 
-export const LAB_DEFAULT_PASSWORD = 'agmedic-lab';
+export { LAB_DEFAULT_PASSWORD };
 export const LAB_DEFAULT_BASE_PORT = 11433;
 export const LAB_MAX_PAIRS = 100;
 const SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';

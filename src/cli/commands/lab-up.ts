@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AgmedicError } from '../../errors.js';
-import { defaultLabStateFile, LAB_DEFAULT_PASSWORD, startLab, type Lab, type LabStateFile } from '../../lab/index.js';
+import { defaultLabStateFile, type LabStateFile } from '../../lab/control/control-client.js';
+import { LAB_DEFAULT_PASSWORD } from '../../lab/defaults.js';
+import type { Lab } from '../../lab/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
@@ -135,6 +137,8 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until?: P
   if (until === undefined && process.env[SUPERVISED_ENV] === undefined) return superviseLabUp(stateFile, output, opts.json === true);
   const password = labPassword(opts);
 
+  // Only the process that runs the lab loads it: the supervisor above starts in a fraction of the time.
+  const { startLab } = await import('../../lab/start-lab.js');
   const lab = await startLab({
     scenario: scenarios[scenarios.length - 1]!,
     scenarios,
