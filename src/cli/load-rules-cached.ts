@@ -9,12 +9,12 @@
  * A rule from the cache points at its own rule for every source position (`locate`): positions
  * inside a rule are only needed to report a problem, and a stored set has none.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rule } from '../diagnose/types.js';
 import type { SourceRange } from '../errors.js';
-import { privateCacheDir } from './boot/cache-dir.js';
+import { privateCacheDir, writeCacheEntry } from './boot/cache-dir.js';
 
 declare const __AGMEDIC_BUILD_ID__: string | undefined;
 
@@ -80,22 +80,11 @@ function read(file: string, texts: Map<string, string>): Rule[] | undefined {
   return stored.map(({ file: name, range, ...rest }) => ({ ...rest, source: { name, text: texts.get(name)! }, locate: () => range }));
 }
 
+/** A cache entry that cannot be written costs the next start its speed, nothing else. */
 function store(file: string, json: string): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, json);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeCacheEntry(file, json);
   } catch {
-    // a full disk costs the next start its speed, nothing else
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
+    // a full disk or a vanished folder: the next start checks the file again
   }
 }

@@ -8,11 +8,11 @@
  * password is refused (so never stored). Entries live in the private cache folder (cache-dir.ts).
  * Running from src/ (tests, no build id) there is no cache: the file is always checked.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TargetsConfig } from '../runtime/targets/types.js';
-import { privateCacheDir } from './boot/cache-dir.js';
+import { privateCacheDir, writeCacheEntry } from './boot/cache-dir.js';
 
 /** Set by scripts/build.mjs: a hash of the sources the bundle was built from. */
 declare const __AGMEDIC_BUILD_ID__: string | undefined;
@@ -47,22 +47,11 @@ export async function readTargetsFileCached(path: string, dir: string | undefine
   return config;
 }
 
+/** A cache entry that cannot be written costs the next start its speed, nothing else. */
 function store(file: string, json: string): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, json);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeCacheEntry(file, json);
   } catch {
-    // a full disk costs the next start its speed, nothing else
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
+    // a full disk or a vanished folder: the next start checks the file again
   }
 }

@@ -4,7 +4,8 @@
  * is trusted (cached code runs as the user), so a folder is used only if it is this user's own
  * and nobody else can write to it. AGMEDIC_NO_CACHE=1 turns every cache off.
  */
-import { lstatSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -33,4 +34,29 @@ function isPrivate(dir: string): boolean {
   if (!st.isDirectory()) return false;
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return false;
   return process.platform === 'win32' || (st.mode & 0o022) === 0;
+}
+
+/**
+ * Writes a cache entry (mode 0600) so that another agmedic starting at the same moment, or the
+ * next one after a crash, reads either no entry or a whole one, never half: a private temporary
+ * file, flushed, then renamed over the entry. Throws what the file system throws.
+ *
+ * @example
+ * writeCacheEntry(join(dir, `${key}.json`), JSON.stringify(entry));
+ */
+export function writeCacheEntry(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }

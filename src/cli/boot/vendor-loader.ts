@@ -23,13 +23,12 @@
  * Files: <cache folder>/v8-<node version>-<arch>/<bundle>.<command>.v8. AGMEDIC_NO_CACHE=1 (or
  * Node's own NODE_DISABLE_COMPILE_CACHE=1) turns it off.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants as vmConstants, Script } from 'node:vm';
-import { privateCacheDir } from './cache-dir.js';
+import { privateCacheDir, writeCacheEntry } from './cache-dir.js';
 
 /** What one load did with the cache (read by the tests). */
 export interface VendorLoad {
@@ -119,7 +118,7 @@ export function loadVendor(fileName: string, dir: string = join(distDir(), 'vend
 function scheduleWrite(script: Script, cacheFile: string): void {
   if (pendingWrites.length === 0) process.once('exit', flushCodeCache);
   pendingWrites.push(() => {
-    writeAtomically(cacheFile, script.createCachedData());
+    writeCacheEntry(cacheFile, script.createCachedData());
     pruneOlderBuilds(cacheFile);
   });
 }
@@ -146,23 +145,5 @@ function pruneOlderBuilds(cacheFile: string): void {
   for (const f of readdirSync(dir)) {
     const other = /^(.+)-([0-9a-f]{12})\.cjs\..*\.v8$/.exec(f);
     if (other && other[1] === m[1] && other[2] !== m[2]) rmSync(join(dir, f), { force: true });
-  }
-}
-
-/** Another agmedic starting at the same moment reads either no cache or a whole one, never half. */
-function writeAtomically(file: string, data: Buffer): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    unlinkSync(tmp);
-    throw err;
   }
 }

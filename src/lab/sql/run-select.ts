@@ -343,14 +343,30 @@ let counter = 0;
 /** CREATE TABLE statements parsed once per process: parsing them costs ~20 ms per engine, and a 100-pair lab has 200. */
 let createTables: { execute(databaseid: string, params: object): unknown }[] | undefined;
 
+/**
+ * The alasql database is made on the first SELECT that needs it, not when the engine is: `lab up`
+ * accepts connections sooner (issue 13), and logins and the lab's own commands never need it.
+ */
 export function createSelectRuntime(): SelectRuntime {
+  let db: InstanceType<typeof alasql.Database> | undefined;
+  return {
+    get db() {
+      return (db ??= createDatabase());
+    },
+    loaded: new Map(),
+    types: new Map(),
+    translations: new WeakMap(),
+  };
+}
+
+function createDatabase(): InstanceType<typeof alasql.Database> {
   registerFunctions();
   const db = new alasql.Database(`lab_${++counter}_${Date.now()}`);
   createTables ??= [...VIEWS.values()].map(
     (view) => (alasql.parse(`CREATE TABLE ${tableNameOf(view)} (${view.columns.map(([c]) => `[${c}]`).join(', ')})`) as unknown as { statements: NonNullable<typeof createTables> }).statements[0]!,
   );
   for (const statement of createTables) statement.execute(db.databaseid, {});
-  return { db, loaded: new Map(), types: new Map(), translations: new WeakMap() };
+  return db;
 }
 
 /**
