@@ -19,7 +19,7 @@ import { loadScenario } from './scenarios/load-scenario.js';
 import { createInstanceEngine } from './sql/create-instance-engine.js';
 import { generateLabCertificate, type LabCertificate } from './tds/generate-lab-certificate.js';
 import { startTdsServer } from './tds/start-tds-server.js';
-import { LAB_DEFAULT_PASSWORD } from './defaults.js';
+import { LAB_DEFAULT_PASSWORD, labCertificateHosts } from './defaults.js';
 import type { TdsServer } from './tds/types.js';
 
 export type * from './control/types.js';
@@ -84,7 +84,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   for (let i = 0; i < pairCount; i++) if (!specs.has(scenarioOf(i))) specs.set(scenarioOf(i), loadScenario(scenarioOf(i)).world);
 
   // One certificate for every listener: key generation dominates startup, and 100 pairs must start fast.
-  const cert = await generateLabCertificate([...new Set(['localhost', '127.0.0.1', host])]);
+  const cert = await (options.certificate ?? generateLabCertificate(labCertificateHosts(host)));
   const logFile = options.statementLogFile;
   const closers: (() => Promise<void>)[] = [];
   // Timers the lab sets for itself (a restart's wake-up) end with it.

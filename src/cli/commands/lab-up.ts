@@ -5,6 +5,7 @@ import { AgmedicError } from '../../errors.js';
 import { defaultLabStateFile, type LabStateFile } from '../../lab/control/control-client.js';
 import { LAB_DEFAULT_PASSWORD } from '../../lab/defaults.js';
 import type { Lab } from '../../lab/index.js';
+import type { LabCertificate } from '../../lab/tds/generate-lab-certificate.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
 
@@ -56,6 +57,31 @@ export function labPassword(opts: Pick<LabUpOptions, 'password' | 'passwordFile'
   return fromEnv === undefined || fromEnv === '' ? LAB_DEFAULT_PASSWORD : fromEnv;
 }
 
+/** What the main thread sends the lab's thread: its certificate (first), then stop. */
+type ToLab = { type: 'certificate'; certificate: LabCertificate } | { type: 'certificate'; error: string } | { type: 'stop' };
+
+async function makeCertificate(): Promise<ToLab> {
+  try {
+    const [{ generateLabCertificate }, { labCertificateHosts }] = await Promise.all([import('../../lab/tds/generate-lab-certificate.js'), import('../../lab/defaults.js')]);
+    return { type: 'certificate', certificate: await generateLabCertificate(labCertificateHosts()) };
+  } catch (err) {
+    return { type: 'certificate', error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** In the lab's thread: the certificate the main thread made, or undefined when told to stop first. */
+function receiveCertificate(): Promise<LabCertificate | undefined> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: ToLab): void => {
+      parentPort?.off('message', onMessage);
+      if (m.type === 'stop') resolve(undefined);
+      else if ('error' in m) reject(new AgmedicError('LAB_TLS', `could not generate the lab certificate: ${m.error}`));
+      else resolve(m.certificate);
+    };
+    parentPort?.on('message', onMessage);
+  });
+}
+
 /** Resolves when the process gets SIGINT or SIGTERM (main thread only: workers get no signals). */
 function untilSignal(): Promise<void> {
   return new Promise((done) => {
@@ -93,6 +119,8 @@ async function superviseLabUp(stateFile: string, output: Output, json: boolean):
   const exited = new Promise<number>((resolve) => worker.once('exit', (code) => resolve(code)));
   // An error the lab's thread did not catch: shown as a crash of the process would be.
   worker.on('error', (err) => output.err(`agmedic lab: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  // The certificate is made here, on the other core, while the lab's thread starts and loads.
+  void makeCertificate().then((message) => worker.postMessage(message));
   const first = await Promise.race([exited, untilSignal().then(() => 'signal' as const)]);
   if (first !== 'signal') {
     process.removeAllListeners('SIGINT');
@@ -102,7 +130,7 @@ async function superviseLabUp(stateFile: string, output: Output, json: boolean):
   // A second signal (Ctrl-C, then SIGTERM from a service manager) must not kill the process halfway.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
-  worker.postMessage('stop');
+  worker.postMessage({ type: 'stop' } satisfies ToLab);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
@@ -141,9 +169,16 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until?: P
   if (until === undefined && (workerData as Record<string, unknown> | null)?.[LAB_THREAD] !== true) return superviseLabUp(stateFile, output, opts.json === true);
   const password = labPassword(opts);
 
-  // Only the process that runs the lab loads it: the supervisor above starts in a fraction of the time.
+  // Only the thread that runs the lab loads it: the main thread starts it in a fraction of the time.
   const { startLab } = await import('../../lab/start-lab.js');
+  let certificate: Promise<LabCertificate> | undefined;
+  if (until === undefined) {
+    const made = await receiveCertificate();
+    if (made === undefined) return EXIT.ok; // stopped before it started
+    certificate = Promise.resolve(made);
+  }
   const lab = await startLab({
+    ...(certificate === undefined ? {} : { certificate }),
     scenario: scenarios[scenarios.length - 1]!,
     scenarios,
     pairs,

@@ -6,6 +6,7 @@ import type { ArmRequestRecord } from '../arm/types.js';
 import type { LinkView } from '../model/link-api.js';
 import type { LabWorld } from '../model/lab-world.js';
 import type { Clock, ReplicaRole } from '../model/types.js';
+import type { LabCertificate } from '../tds/generate-lab-certificate.js';
 
 export type LabTlsMode = 'off' | 'strict';
 
@@ -13,6 +14,12 @@ export type LabTlsMode = 'off' | 'strict';
 export type LabInstanceRef = 'sqlserver' | 'mi' | (string & {});
 
 export interface StartLabOptions {
+  /**
+   * The lab's certificate, already made for `localhost`, `127.0.0.1` and {@link host} (by
+   * generateLabCertificate): `lab up` makes it on its main thread while the lab's thread loads.
+   * Default: made here.
+   */
+  certificate?: Promise<LabCertificate>;
   /** Scenario of every pair without an entry in {@link scenarios}. Default `healthy`. */
   scenario?: string;
   /** Scenario per pair (index = pair); shorter than `pairs` → the rest use {@link scenario}. */

@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import { generate } from 'selfsigned';
 import { AgmedicError } from '../../errors.js';
 
 export interface LabCertificate {
@@ -27,6 +26,9 @@ export async function generateLabCertificate(hostnames: string[]): Promise<LabCe
   const notAfterDate = new Date(notBeforeDate.getTime() + 24 * 3600_000);
   const common = { keyType: 'ec' as const, curve: 'P-256' as const, algorithm: 'sha256', notBeforeDate, notAfterDate };
   try {
+    // Loaded here, not with the module: a lab given its certificate (`lab up` makes it on its main
+    // thread) never loads the generator.
+    const { generate } = await import('selfsigned');
     const ca = await generate([{ name: 'commonName', value: 'agmedic lab CA' }], {
       ...common,
       extensions: [
