@@ -1,7 +1,9 @@
 /**
- * Loads the bundled libraries (dist/vendor/<group>-<hash>.cjs, written by scripts/build.mjs)
- * through V8's code cache, so a connected command does not parse and compile the SQL driver, the
- * ARM client, zod, the YAML parser, CEL and xstate again at every start (issue 13).
+ * Loads the bundled libraries (dist/vendor/<group>-<hash>.cjs, written by scripts/build.mjs) and
+ * the CLI's own CommonJS bundle (dist/cli-connected-<hash>.cjs, which bin/agmedic.js starts for
+ * run, resume, diagnose, plan and the lab) through V8's code cache, so a command does not parse
+ * and compile the SQL driver, the ARM client, zod, the YAML parsers, CEL, xstate and agmedic
+ * itself again at every start (issue 13).
  *
  * Why not Node's own compile cache: Node 20 has none (module.enableCompileCache arrived in 22.1),
  * and Node's cache is taken right after compiling, before the module runs: it misses every
@@ -11,7 +13,7 @@
  * node; from a cache taken before running 53 ms, after running 40 ms.
  *
  * Why not v8-compile-cache (the library that does this for CommonJS): it hooks every require in
- * the process and also caches only at compile time; we need a cache for six known files.
+ * the process and also caches only at compile time; we need a cache for a dozen known files.
  *
  * Safety: V8 checks a cache against its own version, its flags and the source's length, not the
  * source's content, so the cache is keyed by the bundle's file name, which carries a hash of its
