@@ -5,6 +5,7 @@
 // sixth of `plan`'s CPU time. Node 20 has no such cache; the call is skipped there.
 import module from 'node:module';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 try {
   module.enableCompileCache?.();
@@ -35,7 +36,17 @@ function missing(err) {
   throw err;
 }
 
-if (connects(argv)) {
+/** `lab up` in the main thread (not in the lab's own thread, which runs this same file). */
+async function isLabUpHere(args) {
+  const words = args.filter((a) => !a.startsWith('-'));
+  return words[0] === 'lab' && words[1] === 'up' && (await import('node:worker_threads')).isMainThread;
+}
+
+if (await isLabUpHere(argv)) {
+  // The lab's thread is started before anything else loads (dist/boot/lab-supervisor.js).
+  const { superviseLab } = await import('../dist/boot/lab-supervisor.js').catch(missing);
+  process.exit(await superviseLab(argv, fileURLToPath(import.meta.url)));
+} else if (connects(argv)) {
   let boot;
   try {
     boot = JSON.parse(readFileSync(new URL('boot.json', dist), 'utf8'));

@@ -116,6 +116,8 @@ const result = await build({
     cli: 'src/cli/main.ts',
     // bin/agmedic.js loads the connected commands' bundle through this loader.
     'boot/vendor-loader': 'src/cli/boot/vendor-loader.ts',
+    // and starts `lab up`'s thread through this one before loading anything else.
+    'boot/lab-supervisor': 'src/cli/boot/lab-supervisor.ts',
     'tools/write-known-good': 'scripts/write-known-good.ts',
     // Benchmarks run the same bundled code the CLI ships, never the TypeScript sources.
     ...Object.fromEntries(

@@ -1,6 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { AgmedicError } from '../../errors.js';
 import { defaultLabStateFile, type LabStateFile } from '../../lab/control/control-client.js';
 import { LAB_DEFAULT_PASSWORD } from '../../lab/defaults.js';
@@ -8,6 +7,7 @@ import type { Lab } from '../../lab/index.js';
 import type { LabCertificate } from '../../lab/tds/generate-lab-certificate.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { announceAndReceiveCertificate, isLabThread, removeStateFileOf, superviseLab, untilStopped } from '../boot/lab-supervisor.js';
 
 export interface LabUpOptions {
   scenario: string;
@@ -57,96 +57,6 @@ export function labPassword(opts: Pick<LabUpOptions, 'password' | 'passwordFile'
   return fromEnv === undefined || fromEnv === '' ? LAB_DEFAULT_PASSWORD : fromEnv;
 }
 
-/** What the main thread sends the lab's thread: its certificate (first), then stop. */
-type ToLab = { type: 'certificate'; certificate: LabCertificate } | { type: 'certificate'; error: string } | { type: 'stop' };
-
-async function makeCertificate(): Promise<ToLab> {
-  try {
-    const [{ generateLabCertificate }, { labCertificateHosts }] = await Promise.all([import('../../lab/tds/generate-lab-certificate.js'), import('../../lab/defaults.js')]);
-    return { type: 'certificate', certificate: await generateLabCertificate(labCertificateHosts()) };
-  } catch (err) {
-    return { type: 'certificate', error: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-/** In the lab's thread: the certificate the main thread made, or undefined when told to stop first. */
-function receiveCertificate(): Promise<LabCertificate | undefined> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: ToLab): void => {
-      parentPort?.off('message', onMessage);
-      if (m.type === 'stop') resolve(undefined);
-      else if ('error' in m) reject(new AgmedicError('LAB_TLS', `could not generate the lab certificate: ${m.error}`));
-      else resolve(m.certificate);
-    };
-    parentPort?.on('message', onMessage);
-  });
-}
-
-/** Resolves when the process gets SIGINT or SIGTERM (main thread only: workers get no signals). */
-function untilSignal(): Promise<void> {
-  return new Promise((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
-  });
-}
-
-/** In the lab's thread: resolves when the main thread says stop, or is gone. */
-function untilStopped(): Promise<void> {
-  return new Promise((done) => {
-    parentPort?.once('message', () => done());
-    parentPort?.once('close', () => done());
-  });
-}
-
-/** Marks the worker thread that runs the lab (its workerData). */
-const LAB_THREAD = 'agmedic-lab-thread';
-/** How long the lab gets to close cleanly after a signal before its thread is terminated. */
-const STOP_GRACE_MS = 400;
-
-/**
- * `lab up` runs the lab in a worker thread and keeps the main thread free. Signal handlers are
- * JavaScript and run only when the event loop is free; one slow statement in the lab (or anything
- * else that holds its loop) used to make SIGTERM and Ctrl-C wait for it — minutes, in issue 14.
- * The main thread does nothing but wait, so it always hears the signal: it asks the lab to stop,
- * terminates its thread if it has not within {@link STOP_GRACE_MS} (V8 interrupts even a running
- * statement), and removes the state file the lab could not remove itself. A thread rather than a
- * second process (as before): one Node start instead of two, about half of `lab up`'s time to
- * accepting connections (issue 13). The thread runs this same command line (bin/agmedic.js with
- * the same arguments); its output reaches this process's stdout and stderr.
- */
-async function superviseLabUp(stateFile: string, output: Output, json: boolean): Promise<number> {
-  const worker = new Worker(process.argv[1]!, { argv: process.argv.slice(2), workerData: { [LAB_THREAD]: true } });
-  const exited = new Promise<number>((resolve) => worker.once('exit', (code) => resolve(code)));
-  // An error the lab's thread did not catch: shown as a crash of the process would be.
-  worker.on('error', (err) => output.err(`agmedic lab: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
-  // The certificate is made here, on the other core, while the lab's thread starts and loads.
-  void makeCertificate().then((message) => worker.postMessage(message));
-  const first = await Promise.race([exited, untilSignal().then(() => 'signal' as const)]);
-  if (first !== 'signal') {
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
-    return first;
-  }
-  // A second signal (Ctrl-C, then SIGTERM from a service manager) must not kill the process halfway.
-  process.on('SIGINT', () => {});
-  process.on('SIGTERM', () => {});
-  worker.postMessage({ type: 'stop' } satisfies ToLab);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
-  });
-  const end = await Promise.race([exited, late]);
-  clearTimeout(timer);
-  if (end === 'late') {
-    await worker.terminate();
-    // The lab's thread wrote the state file under this process's pid; it could not remove it.
-    removeStateFileOf(stateFile, process.pid);
-    if (!json) output.out(`agmedic lab: stopped (it did not stop within ${STOP_GRACE_MS} ms)`);
-    return EXIT.ok;
-  }
-  return end;
-}
-
 /**
  * `agmedic lab up`: starts the lab, writes the targets file and the state file (control URL and
  * token, for `agmedic lab fault`), prints the endpoints and waits for SIGINT/SIGTERM.
@@ -166,15 +76,18 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until?: P
   const targetsOut = resolve(opts.targetsOut ?? join(dirname(stateFile), 'lab-targets.yaml'));
   const envOut = resolve(opts.envOut ?? join(dirname(stateFile), 'lab.env'));
   mkdirSync(dirname(stateFile), { recursive: true });
-  if (until === undefined && (workerData as Record<string, unknown> | null)?.[LAB_THREAD] !== true) return superviseLabUp(stateFile, output, opts.json === true);
+  // The main thread supervises; the lab runs in a thread running this same command (lab-supervisor.ts).
+  // bin/agmedic.js normally goes straight there; this is the way in from the ES module entry.
+  if (until === undefined && !isLabThread()) return superviseLab(process.argv.slice(2), process.argv[1]!, (l) => output.out(l), (l) => output.err(l));
   const password = labPassword(opts);
 
   // Only the thread that runs the lab loads it: the main thread starts it in a fraction of the time.
   const { startLab } = await import('../../lab/start-lab.js');
   let certificate: Promise<LabCertificate> | undefined;
   if (until === undefined) {
-    const made = await receiveCertificate();
+    const made = await announceAndReceiveCertificate(stateFile, opts.json === true);
     if (made === undefined) return EXIT.ok; // stopped before it started
+    if ('error' in made) throw new AgmedicError('LAB_TLS', `could not generate the lab certificate: ${made.error}`);
     certificate = Promise.resolve(made);
   }
   const lab = await startLab({
@@ -292,13 +205,4 @@ function writeStateFile(file: string, lab: Lab, targets: string): void {
 /** Another `lab up` may have taken the file over since; only the writer removes it. */
 function removeStateFileIfOurs(file: string): void {
   removeStateFileOf(file, process.pid);
-}
-
-function removeStateFileOf(file: string, pid: number | undefined): void {
-  try {
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { pid?: number };
-    if (pid !== undefined && doc.pid === pid) rmSync(file, { force: true });
-  } catch {
-    // already gone or unreadable: nothing of ours to clean up
-  }
 }
