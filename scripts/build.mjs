@@ -63,6 +63,12 @@ const VENDOR = {
   alasql: ['alasql'],
   selfsigned: ['selfsigned'],
 };
+/**
+ * Loaded on first use, not when the importing module loads: the facade's default export is a
+ * proxy (only a default export, and only property reads, calls and `new` on it). alasql: `lab up`
+ * accepts connections before the SQL engine behind SELECTs has loaded; logins never need it.
+ */
+const LAZY_VENDOR = new Set(['alasql']);
 const vendorDir = join(outdir, 'vendor');
 mkdirSync(vendorDir, { recursive: true });
 /** package → { file, index, names }: what each facade module loads and re-exports. */
@@ -104,6 +110,22 @@ const vendorFacades = {
     b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'vendor' }));
     b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => {
       const { file, index, names } = vendored.get(args.path);
+      const load = `loadVendor(${JSON.stringify(file)}).p${index}.default`;
+      if (LAZY_VENDOR.has(args.path)) {
+        // A named import of a lazy package fails the build (no such export): only the default is lazy.
+        const lazy = [
+          `import { loadVendor } from ${JSON.stringify(loaderPath)};`,
+          `const real = () => ${load};`,
+          'export default new Proxy(function () {}, {',
+          '  get: (_, key) => Reflect.get(real(), key),',
+          '  set: (_, key, value) => Reflect.set(real(), key, value),',
+          '  has: (_, key) => Reflect.has(real(), key),',
+          '  apply: (_, self, args) => Reflect.apply(real(), self, args),',
+          '  construct: (_, args) => Reflect.construct(real(), args),',
+          '});',
+        ];
+        return { contents: lazy.join('\n'), resolveDir: process.cwd(), loader: 'js' };
+      }
       const lines = [`import { loadVendor } from ${JSON.stringify(loaderPath)};`, `const ns = loadVendor(${JSON.stringify(file)}).p${index};`, 'export default ns.default;'];
       names.forEach((n, i) => lines.push(`const e${i} = ns[${JSON.stringify(n)}];`, `export { e${i} as ${JSON.stringify(n)} };`));
       return { contents: lines.join('\n'), resolveDir: process.cwd(), loader: 'js' };

@@ -1,8 +1,10 @@
 import type { LinkOperation, OperationKind, OperationStore } from './operations.js';
-import { parseCreateBody, parseFailoverBody, parsePatchBody, parseSetRoleBody, parseTrustCertificateBody } from './parse-link-body.js';
 import { collectionPath, errorBody, hasAction, isApiVersion, isLegacyApiVersion, renderInstance, renderLink, renderTrustCertificate, type ResourceScope } from './render-link.js';
 import { OPERATION_RESULT_SEGMENT, OPERATION_STATUS_SEGMENT, routeRequest, type ArmRoute } from './route-request.js';
 import { ARM_API_VERSIONS, ArmBackendError, type ArmApiVersion, type ArmInstanceBackend, type ArmLinkBackend, type ArmLinkState } from './types.js';
+
+/** The request bodies' schemas (zod) load with the first request that has a body, not with the lab (issue 13). */
+const bodySchemas = () => import('./parse-link-body.js');
 
 export interface ArmResponse {
   status: number;
@@ -119,12 +121,12 @@ async function answerLink(ctx: HandlerContext, req: ArmRequest, dag: string, api
     case 'GET':
       return { status: 200, body: renderLink(ctx.scope, await existing(ctx, dag), apiVersion) };
     case 'PUT': {
-      const input = parseCreateBody(req.body, legacy);
+      const input = (await bodySchemas()).parseCreateBody(req.body, legacy);
       return accept(ctx, req, 'put', dag, apiVersion, () => ctx.backend.createOrUpdate(mi, dag, input));
     }
     case 'PATCH': {
       await existing(ctx, dag);
-      const patch = parsePatchBody(req.body, legacy);
+      const patch = (await bodySchemas()).parsePatchBody(req.body, legacy);
       return accept(ctx, req, 'patch', dag, apiVersion, () => ctx.backend.update(mi, dag, patch));
     }
     case 'DELETE':
@@ -150,10 +152,10 @@ async function answerAction(
   await existing(ctx, dag);
   const mi = ctx.scope.managedInstance;
   if (action === 'failover') {
-    const failoverType = parseFailoverBody(req.body);
+    const failoverType = (await bodySchemas()).parseFailoverBody(req.body);
     return accept(ctx, req, 'failover', dag, apiVersion, () => ctx.backend.failover(mi, dag, failoverType));
   }
-  const { instanceRole, roleChangeType } = parseSetRoleBody(req.body);
+  const { instanceRole, roleChangeType } = (await bodySchemas()).parseSetRoleBody(req.body);
   return accept(ctx, req, 'setRole', dag, apiVersion, () => ctx.backend.setRole(mi, dag, instanceRole, roleChangeType));
 }
 
@@ -199,7 +201,7 @@ async function answerCertificate(ctx: HandlerContext, req: ArmRequest, name: str
       return { status: 200, body: renderTrustCertificate(ctx.scope, cert) };
     }
     case 'PUT': {
-      const blob = parseTrustCertificateBody(req.body);
+      const blob = (await bodySchemas()).parseTrustCertificateBody(req.body);
       return accept(ctx, req, 'putCertificate', `${CERTIFICATE_PREFIX}${name}`, apiVersion, () => backend.putTrustCertificate(mi, name, blob));
     }
     case 'DELETE':

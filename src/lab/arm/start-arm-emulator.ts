@@ -6,7 +6,7 @@ import { listenOn } from '../listen-on.js';
 import { AgmedicError } from '../../errors.js';
 import { handleArmRequest, type ArmResponse, type HandlerContext } from './handle-request.js';
 import { OperationStore } from './operations.js';
-import { parseJson } from './parse-link-body.js';
+import { parseJson } from './parse-json-body.js';
 import { errorBody } from './render-link.js';
 import { ArmBackendError, type ArmEmulator, type ArmEmulatorOptions, type ArmRequestRecord } from './types.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import type { LabPair, LabTlsMode, TargetsYamlOptions } from './types.js';
 
 export const LAB_CA_FILE = 'agmedic-lab-ca.pem';
@@ -48,5 +48,5 @@ export function renderTargets(
     ...pairs.filter((p) => !wanted || wanted.has(p.index)).map((p) => `#   pair ${p.index + 1}: ${p.roles.sqlserver} + ${p.roles.mi}, scenario ${p.scenario}`),
     `# Secrets come from the environment: ${LAB_PASSWORD_ENV} (sa password), ${LAB_ARM_TOKEN_ENV} (ARM bearer token).`,
   ];
-  return `${header.join('\n')}\n${stringify({ targets }, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  return `${header.join('\n')}\n${dump({ targets }, { lineWidth: -1, noRefs: true })}`;
 }
