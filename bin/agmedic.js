@@ -29,7 +29,7 @@ function connects(args) {
 }
 
 function missing(err) {
-  if (err && (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'ENOENT') && /dist[\\/](cli\.js|boot)/.test(`${err.message} ${err.path ?? ''}`)) {
+  if (err && (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'ENOENT') && /dist[\\/](cli\.js|cli-connected-|boot)/.test(`${err.message} ${err.path ?? ''}`)) {
     process.stderr.write('agmedic: dist/ is missing; run `npm run build` first.\n');
     process.exit(70);
   }
@@ -54,7 +54,13 @@ if (await isLabUpHere(argv)) {
     missing(err);
   }
   const { loadVendor, distDir } = await import('../dist/boot/vendor-loader.js').catch(missing);
-  await loadVendor(boot.connected, distDir()).start(argv);
+  let cli;
+  try {
+    cli = loadVendor(boot.connected, distDir());
+  } catch (err) {
+    missing(err);
+  }
+  await cli.start(argv);
 } else {
   await import('../dist/cli.js').catch(missing);
 }

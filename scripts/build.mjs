@@ -115,7 +115,8 @@ const vendorFacades = {
         // A named import of a lazy package fails the build (no such export): only the default is lazy.
         const lazy = [
           `import { loadVendor } from ${JSON.stringify(loaderPath)};`,
-          `const real = () => ${load};`,
+          'let loaded;',
+          `const real = () => (loaded ??= ${load});`,
           'export default new Proxy(function () {}, {',
           '  get: (_, key) => Reflect.get(real(), key),',
           '  set: (_, key, value) => Reflect.set(real(), key, value),',

@@ -17,7 +17,7 @@ const STATIC_TOKEN_LIFETIME_MS = 3_600_000;
 export function createEntraCredential(kind: EntraCredentialKind = 'default', clientId?: string): TokenCredential {
   let real: Promise<TokenCredential> | undefined;
   const load = async (): Promise<TokenCredential> => {
-    const { AzureCliCredential, DefaultAzureCredential, EnvironmentCredential, ManagedIdentityCredential } = await import('@azure/identity');
+    const { AzureCliCredential, DefaultAzureCredential, EnvironmentCredential, ManagedIdentityCredential } = await import('./azure-identity-sdk.js');
     switch (kind) {
       case 'azure-cli':
         return new AzureCliCredential();

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rule } from '../diagnose/types.js';
 import type { SourceRange } from '../errors.js';
-import { privateCacheDir, writeCacheEntry } from './boot/cache-dir.js';
+import { privateCacheDir, readCacheEntry, writeCacheEntry } from './boot/cache-dir.js';
 
 declare const __AGMEDIC_BUILD_ID__: string | undefined;
 
@@ -72,7 +72,9 @@ export async function loadRulesCached(opts: { runbooksDir: string; files?: strin
 function read(file: string, texts: Map<string, string>): Rule[] | undefined {
   let stored: StoredRule[];
   try {
-    stored = JSON.parse(readFileSync(file, 'utf8')) as StoredRule[];
+    const entry = readCacheEntry(file);
+    if (entry === undefined) return undefined;
+    stored = JSON.parse(entry.toString('utf8')) as StoredRule[];
   } catch {
     return undefined; // not checked yet by this build (or a damaged entry)
   }

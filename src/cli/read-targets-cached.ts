@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TargetsConfig } from '../runtime/targets/types.js';
-import { privateCacheDir, writeCacheEntry } from './boot/cache-dir.js';
+import { privateCacheDir, readCacheEntry, writeCacheEntry } from './boot/cache-dir.js';
 
 /** Set by scripts/build.mjs: a hash of the sources the bundle was built from. */
 declare const __AGMEDIC_BUILD_ID__: string | undefined;
@@ -35,7 +35,8 @@ export async function readTargetsFileCached(path: string, dir: string | undefine
   const key = text === undefined || dir === undefined ? undefined : createHash('sha256').update(`${buildId() ?? ''}\0${path}\0${dirname(resolve(path))}\0${text}`).digest('hex');
   if (key !== undefined && dir !== undefined) {
     try {
-      return JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as TargetsConfig;
+      const entry = readCacheEntry(join(dir, `${key}.json`));
+      if (entry !== undefined) return JSON.parse(entry.toString('utf8')) as TargetsConfig;
     } catch {
       // not checked yet by this build (or a damaged entry): check it for real
     }

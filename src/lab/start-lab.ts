@@ -84,7 +84,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<Lab> {
   for (let i = 0; i < pairCount; i++) if (!specs.has(scenarioOf(i))) specs.set(scenarioOf(i), loadScenario(scenarioOf(i)).world);
 
   // One certificate for every listener: key generation dominates startup, and 100 pairs must start fast.
-  const cert = await (options.certificate ?? generateLabCertificate(labCertificateHosts(host)));
+  // A certificate made elsewhere covers the default names only: another host gets its own.
+  const premade = options.certificate !== undefined && labCertificateHosts(host).every((h) => labCertificateHosts().includes(h));
+  const cert = await (premade ? options.certificate! : generateLabCertificate(labCertificateHosts(host)));
   const logFile = options.statementLogFile;
   const closers: (() => Promise<void>)[] = [];
   // Timers the lab sets for itself (a restart's wake-up) end with it.

@@ -18,17 +18,22 @@ const tmp = mkdtempSync(join(tmpdir(), 'agmedic-code-cache-'));
 // Inside the package, so the bundle finds node_modules and the shipped runbooks; never dist/,
 // which other test files rebuild at the same time.
 mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
-const dist = mkdtempSync(join(root, 'node_modules', '.cache', 'agmedic-code-cache-'));
+const pkg = mkdtempSync(join(root, 'node_modules', '.cache', 'agmedic-code-cache-'));
+// bin/agmedic.js finds ../dist: a copy of it next to this private build picks bundles as it does for users.
+const dist = join(pkg, 'dist');
+const bin = join(pkg, 'bin', 'agmedic.js');
 // A runbook no build has checked: validating it loads the YAML parsers, zod and CEL.
 const runbook = join(tmp, 'changed.yaml');
 
 beforeAll(() => {
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'pipe', env: { ...process.env, AGMEDIC_DIST: dist } });
+  mkdirSync(join(pkg, 'bin'));
+  writeFileSync(bin, readFileSync(join(root, 'bin', 'agmedic.js')));
   writeFileSync(runbook, `# not the shipped text\n${readFileSync(join(root, 'runbooks', 'split-brain-recovery.yaml'), 'utf8')}`);
 }, 60_000);
 afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
-  rmSync(dist, { recursive: true, force: true });
+  rmSync(pkg, { recursive: true, force: true });
 });
 
 interface Start {
@@ -38,9 +43,9 @@ interface Start {
   loads: Array<{ file: string; cache: string }>;
 }
 
-function start(env: Record<string, string>): Start {
+function start(env: Record<string, string>, args: string[] = [join(dist, 'cli.js'), 'validate', runbook]): Start {
   const report = join(tmp, `loads-${Math.random().toString(36).slice(2)}.json`);
-  const r = spawnSync(process.execPath, ['--import', './test/fixtures/vendor-loads.mjs', join(dist, 'cli.js'), 'validate', runbook], {
+  const r = spawnSync(process.execPath, ['--import', './test/fixtures/vendor-loads.mjs', ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', AGMEDIC_NO_CACHE: '', ...env, AGMEDIC_VENDOR_LOADS: report },
@@ -117,5 +122,40 @@ describe('the code cache', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(states(r)).toEqual(['off']);
     expect(() => readdirSync(base)).toThrow();
+  });
+
+  it('refuses an entry another user could have written, and replaces it', () => {
+    const base = join(tmp, 'entry');
+    start({ AGMEDIC_CACHE_DIR: base });
+    const folder = cacheFolder(base);
+    const victim = readdirSync(folder).find((f) => f.startsWith('zod-'))!;
+    chmodSync(join(folder, victim), 0o666);
+    const r = start({ AGMEDIC_CACHE_DIR: base });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.loads.find((l) => l.file.endsWith(victim.replace(/\.validate\.v8$/, '')))!.cache).toBe('miss');
+    expect(statSync(join(folder, victim)).mode & 0o777).toBe(0o600);
+  });
+
+  it('serves the CLI bundle bin/agmedic.js starts for plan (and the connected commands) too', () => {
+    const base = join(tmp, 'bin');
+    const args = [bin, 'plan', 'split-brain-recovery', '-p', 'link=SalesLink', '-p', 'keep=managedInstance'];
+    const first = start({ AGMEDIC_CACHE_DIR: base }, args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toBe('');
+    const cli = first.loads.find((l) => /cli-connected-[0-9a-f]{12}\.cjs$/.test(l.file));
+    expect(cli?.cache).toBe('miss');
+    const second = start({ AGMEDIC_CACHE_DIR: base }, args);
+    expect(second.loads.find((l) => l.file === cli!.file)?.cache).toBe('hit');
+    expect(second.stdout).toBe(first.stdout);
+    // The same plan as the ES module entry prints.
+    expect(start({ AGMEDIC_CACHE_DIR: base }, [join(dist, 'cli.js'), ...args.slice(1)]).stdout).toBe(first.stdout);
+  });
+
+  it('is not written by a start that refused its input (exit 2)', () => {
+    const base = join(tmp, 'refused');
+    const r = start({ AGMEDIC_CACHE_DIR: base }, [bin, 'plan', 'split-brain-recovery', '--no-such-option']);
+    expect(r.status).toBe(2);
+    expect(r.loads.length).toBeGreaterThan(0);
+    expect(readdirSync(cacheFolder(base))).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTargetsFileCached } from '../../src/cli/read-targets-cached.js';
-import { isAgmedicError } from '../../src/errors.js';
+import { formatDiagnostic, isAgmedicError, type Diagnostic } from '../../src/errors.js';
 import { readTargetsFile } from '../../src/runtime/targets/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'agmedic-targets-cache-'));
@@ -75,7 +75,9 @@ describe('readTargetsFileCached', () => {
       expect(isAgmedicError(err) && err.code, name).toBe('TARGETS_FILE');
       expect(() => readTargetsFile(file)).toThrow((err as Error).message);
       expect(readdirSync(cache), name).toEqual([]);
-      expect(JSON.stringify(err)).not.toContain('Sup3rS3cret!');
+      // Everything a user or a log could see of the error: its message, its diagnostics with their lines, its JSON.
+      const shown = [(err as Error).message, ...(err as { diagnostics: Diagnostic[] }).diagnostics.map((d) => formatDiagnostic(d)), JSON.stringify(err)].join('\n');
+      expect(shown).not.toContain('Sup3rS3cret!');
     }
   });
 

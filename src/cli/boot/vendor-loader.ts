@@ -25,12 +25,12 @@
  * Files: <cache folder>/v8-<node version>-<arch>/<bundle>.<command>.v8. AGMEDIC_NO_CACHE=1 (or
  * Node's own NODE_DISABLE_COMPILE_CACHE=1) turns it off.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { constants as vmConstants, Script } from 'node:vm';
-import { privateCacheDir, writeCacheEntry } from './cache-dir.js';
+import { privateCacheDir, readCacheEntry, writeCacheEntry } from './cache-dir.js';
 
 /** What one load did with the cache (read by the tests). */
 export interface VendorLoad {
@@ -83,22 +83,19 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
  *
  * @example
  * const { p0: mssql } = loadVendor('mssql-3f2a9c1b.cjs') as { p0: typeof import('mssql') };
+ * // cacheFolder: a folder to use instead of the user's, or null for no cache
  */
-export function loadVendor(fileName: string, dir: string = join(distDir(), 'vendor'), cacheDir: string | undefined = codeCacheDir()): unknown {
+export function loadVendor(fileName: string, dir: string = join(distDir(), 'vendor'), cacheFolder?: string | null): unknown {
   const file = join(dir, fileName);
   const known = modules.get(file);
   if (known !== undefined) return known;
 
+  // Only now: finding the folder touches the file system, and a loaded bundle needs none of it.
+  const cacheDir = cacheFolder === null ? undefined : (cacheFolder ?? codeCacheDir());
   const source = readFileSync(file, 'utf8');
   const cacheFile = cacheDir === undefined ? undefined : join(cacheDir, `${fileName}.${cacheProfile()}.v8`);
-  let cachedData: Buffer | undefined;
-  if (cacheFile !== undefined) {
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch {
-      cachedData = undefined; // first run of this bundle on this Node: compiled from source
-    }
-  }
+  // None on the first run of this bundle and command on this Node: compiled from source.
+  const cachedData = cacheFile === undefined ? undefined : readCacheEntry(cacheFile);
   const script = new Script(Module.wrap(source), {
     filename: file,
     cachedData,
@@ -116,9 +113,13 @@ export function loadVendor(fileName: string, dir: string = join(distDir(), 'vend
   return module.exports;
 }
 
-/** The cache is taken as the process exits: by then the command's own path is compiled too. */
+/**
+ * The cache is taken as the process exits: by then the command's own path is compiled too. Not
+ * after a refusal of the input (exit 1 invalid input, 2 usage, 3 not found): that run stopped
+ * before the work the cache is for, and a cache is never rewritten once it is there.
+ */
 function scheduleWrite(script: Script, cacheFile: string): void {
-  if (pendingWrites.length === 0) process.once('exit', flushCodeCache);
+  if (pendingWrites.length === 0) process.once('exit', (code) => (code === 1 || code === 2 || code === 3 ? pendingWrites.splice(0) : flushCodeCache()));
   pendingWrites.push(() => {
     writeCacheEntry(cacheFile, script.createCachedData());
     pruneOlderBuilds(cacheFile);
@@ -136,9 +137,13 @@ export function flushCodeCache(): void {
   }
 }
 
+/** A cache of another build untouched this long is taken to be of a build no longer installed. */
+const STALE_MS = 7 * 24 * 3600_000;
+
 /**
- * Caches of earlier builds of the same bundle (same group, another content hash) are removed when
- * a new one is written: they can never be used again, and a developer rebuilds often.
+ * Caches of other builds of the same bundle (same group, another content hash) are removed when a
+ * new one is written, once they have gone unused for {@link STALE_MS}: a developer rebuilds often,
+ * but two installed versions sharing the folder must not keep deleting each other's.
  */
 function pruneOlderBuilds(cacheFile: string): void {
   const dir = dirname(cacheFile);
@@ -146,6 +151,9 @@ function pruneOlderBuilds(cacheFile: string): void {
   if (!m) return;
   for (const f of readdirSync(dir)) {
     const other = /^(.+)-([0-9a-f]{12})\.cjs\..*\.v8$/.exec(f);
-    if (other && other[1] === m[1] && other[2] !== m[2]) rmSync(join(dir, f), { force: true });
+    if (!other || other[1] !== m[1] || other[2] === m[2]) continue;
+    const file = join(dir, f);
+    const st = statSync(file);
+    if (Date.now() - Math.max(st.atimeMs, st.mtimeMs) > STALE_MS) rmSync(file, { force: true });
   }
 }

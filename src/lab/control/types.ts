@@ -15,9 +15,9 @@ export type LabInstanceRef = 'sqlserver' | 'mi' | (string & {});
 
 export interface StartLabOptions {
   /**
-   * The lab's certificate, already made for `localhost`, `127.0.0.1` and {@link host} (by
-   * generateLabCertificate): `lab up` makes it on its main thread while the lab's thread loads.
-   * Default: made here.
+   * The lab's certificate, already made for `localhost` and `127.0.0.1` (generateLabCertificate
+   * with labCertificateHosts()): `lab up` makes it on its main thread while the lab's thread loads.
+   * Ignored when {@link host} is another name, which needs its own. Default: made here.
    */
   certificate?: Promise<LabCertificate>;
   /** Scenario of every pair without an entry in {@link scenarios}. Default `healthy`. */

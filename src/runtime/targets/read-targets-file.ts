@@ -196,12 +196,20 @@ function nearestNode(doc: Document, path: Path): Node | undefined {
  * with the source line shown.
  */
 export function maskPasswords(text: string): string {
-  // A value runs to the end of its line, so `auth: { user: x, password: y }` is one match under
-  // "auth": a value that is not a secret's is searched again for keys inside it.
-  const yamlKey = /(^|[\s{,-])([A-Za-z_][\w-]*|"[^"\n]*"|'[^'\n]*')(\s*:[ \t]*)([^\n#]*)/gm;
-  const maskYaml = (m: string, head: string, key: string, sep: string, value: string): string =>
-    looksLikeSecretKey(key.replace(/^["']|["']$/g, '')) ? head + key + sep + '*'.repeat(value.length) : head + key + sep + value.replace(yamlKey, maskYaml);
+  // Every `key:` on a line is looked at, inside flow mappings too (`auth: { user: x, password: y }`),
+  // and a secret's value is masked to the end of its line: a `#` there may belong to the password
+  // (`ab#cd`, `"ab #cd"`), so masking a trailing comment with it is the safe side. One linear pass.
+  // UTF-16 units, like the source ranges: a masked surrogate pair stays two characters long.
+  const chars = text.split('');
+  let maskedUntil = 0;
+  for (const m of text.matchAll(/(^|[\s{,-])([A-Za-z_][\w-]*|"[^"\n]*"|'[^'\n]*')(\s*:[ \t]*)/gm)) {
+    const from = Math.max(m.index + m[0].length, maskedUntil);
+    if (!looksLikeSecretKey(m[2]!.replace(/^["']|["']$/g, ''))) continue;
+    let i = from;
+    for (; i < chars.length && chars[i] !== '\n'; i++) chars[i] = '*';
+    maskedUntil = i;
+  }
   const mask = (m: string, head: string, key: string, sep: string, value: string): string =>
     looksLikeSecretKey(key.replace(/^["']|["']$/g, '')) ? head + key + sep + '*'.repeat(value.length) : m;
-  return text.replace(yamlKey, maskYaml).replace(/(^|[;"'\s])([A-Za-z][A-Za-z ]*?)(\s*=\s*)((?:\{[^}]*\}|[^;"'\n])*)/g, mask);
+  return chars.join('').replace(/(^|[;"'\s])([A-Za-z][A-Za-z ]*?)(\s*=\s*)((?:\{[^}]*\}|[^;"'\n])*)/g, mask);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgmedicError, formatDiagnostic, lineColOf } from '../../../src/errors.js';
 import { parseTargets, readTargetsFile, resolveTargetsPath } from '../../../src/runtime/targets/index.js';
+import { maskPasswords } from '../../../src/runtime/targets/read-targets-file.js';
 
 function problems(text: string): Array<{ code: string; line: number; col: number; message: string }> {
   let err: unknown;
@@ -82,6 +83,22 @@ describe('readTargetsFile', () => {
     expect(shown).toMatch(/passwords never come from the targets file/);
     expect(shown).not.toContain('hunter2');
     expect(JSON.stringify(err)).not.toContain('hunter2');
+  });
+
+  it('masks a password holding a # (YAML comments need a space before them; quotes hide them)', () => {
+    for (const line of ['    auth: { type: sql, user: sa, password: ab#cd }', '    auth: { type: sql, user: sa, password: "ab #cd" }', '    password: ab#cd', "    password: 'x # y'"]) {
+      const text = lines('targets:', '  sqlserver:', '    server: sql01', line);
+      const masked = maskPasswords(text);
+      expect(masked.length).toBe(text.length);
+      expect(masked, line).not.toMatch(/cd|# y/);
+    }
+  });
+
+  it('masks in one pass: a line of 20,000 nested mappings is an error, not a stack overflow', () => {
+    const text = `targets: ${'{k: '.repeat(20_000)}{password: s3cret}${'}'.repeat(20_000)}`;
+    const masked = maskPasswords(text);
+    expect(masked.length).toBe(text.length);
+    expect(masked).not.toContain('s3cret');
   });
 
   it('refuses a Password= inside a connection string without echoing it', () => {
