@@ -53,6 +53,8 @@ const MODULES_KEY = Symbol.for('agmedic.vendor-modules');
 const modules: Map<string, unknown> = ((globalThis as Record<symbol, unknown>)[MODULES_KEY] as Map<string, unknown> | undefined) ?? new Map();
 (globalThis as Record<symbol, unknown>)[MODULES_KEY] = modules;
 const pendingWrites: Array<() => void> = [];
+/** The user's code cache folder, checked once per process (a bundle loads several libraries). */
+let userCacheDir: { dir: string | undefined } | undefined;
 
 /** dist/ when this code runs from the bundle: it may sit in dist/ itself, dist/chunks/ or dist/boot/. */
 export function distDir(): string {
@@ -91,7 +93,7 @@ export function loadVendor(fileName: string, dir: string = join(distDir(), 'vend
   if (known !== undefined) return known;
 
   // Only now: finding the folder touches the file system, and a loaded bundle needs none of it.
-  const cacheDir = cacheFolder === null ? undefined : (cacheFolder ?? codeCacheDir());
+  const cacheDir = cacheFolder === null ? undefined : (cacheFolder ?? (userCacheDir ??= { dir: codeCacheDir() }).dir);
   const source = readFileSync(file, 'utf8');
   const cacheFile = cacheDir === undefined ? undefined : join(cacheDir, `${fileName}.${cacheProfile()}.v8`);
   // None on the first run of this bundle and command on this Node: compiled from source.
