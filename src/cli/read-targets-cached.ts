@@ -8,16 +8,10 @@
  * password is refused (so never stored). Entries live in the private cache folder (cache-dir.ts).
  * Running from src/ (tests, no build id) there is no cache: the file is always checked.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { TargetsConfig } from '../runtime/targets/types.js';
-import { privateCacheDir, readCacheEntry, writeCacheEntry } from './boot/cache-dir.js';
-
-/** Set by scripts/build.mjs: a hash of the sources the bundle was built from. */
-declare const __AGMEDIC_BUILD_ID__: string | undefined;
-
-const buildId = (): string | undefined => (typeof __AGMEDIC_BUILD_ID__ === 'string' ? __AGMEDIC_BUILD_ID__ : undefined);
+import { checkedCache } from './boot/checked-cache.js';
 
 /**
  * `readTargetsFile(path)`, from the cache when this build already checked this very file.
@@ -25,34 +19,21 @@ const buildId = (): string | undefined => (typeof __AGMEDIC_BUILD_ID__ === 'stri
  * @example
  * const config = await readTargetsFileCached('lab-targets.yaml');
  */
-export async function readTargetsFileCached(path: string, dir: string | undefined = buildId() === undefined ? undefined : privateCacheDir('targets')): Promise<TargetsConfig> {
+export async function readTargetsFileCached(path: string, dir?: string): Promise<TargetsConfig> {
+  const cache = checkedCache('targets', dir); // undefined: the user's folder, for a built CLI
   let text: string | undefined;
   try {
-    text = dir === undefined ? undefined : readFileSync(path, 'utf8');
+    text = cache === undefined ? undefined : readFileSync(path, 'utf8');
   } catch {
     text = undefined; // unreadable: the full read below reports it with its code
   }
-  const key = text === undefined || dir === undefined ? undefined : createHash('sha256').update(`${buildId() ?? ''}\0${path}\0${dirname(resolve(path))}\0${text}`).digest('hex');
-  if (key !== undefined && dir !== undefined) {
-    try {
-      const entry = readCacheEntry(join(dir, `${key}.json`));
-      if (entry !== undefined) return JSON.parse(entry.toString('utf8')) as TargetsConfig;
-    } catch {
-      // not checked yet by this build (or a damaged entry): check it for real
-    }
-  }
+  const baseDir = dirname(resolve(path));
+  const inputs = [path, baseDir, text ?? ''];
+  const hit = text === undefined ? undefined : cache?.read<TargetsConfig>(inputs);
+  if (hit !== undefined) return hit;
   const { parseTargets, readTargetsFile } = await import('../runtime/targets/read-targets-file.js');
   // The text just hashed is the text checked: a file changed in between is not stored under the old hash.
-  const config = text === undefined ? readTargetsFile(path) : parseTargets(text, path, dirname(resolve(path)));
-  if (key !== undefined && dir !== undefined) store(join(dir, `${key}.json`), JSON.stringify(config));
+  const config = text === undefined ? readTargetsFile(path) : parseTargets(text, path, baseDir);
+  if (text !== undefined) cache?.write(inputs, config);
   return config;
-}
-
-/** A cache entry that cannot be written costs the next start its speed, nothing else. */
-function store(file: string, json: string): void {
-  try {
-    writeCacheEntry(file, json);
-  } catch {
-    // a full disk or a vanished folder: the next start checks the file again
-  }
 }

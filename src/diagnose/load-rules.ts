@@ -15,6 +15,7 @@ import { AgmedicError, type Diagnostic, type ErrorCode, type SourceFile, type So
 import { createPositionIndex } from '../runbook/positions.js';
 import { findPackageRoot, readRunbookSource } from '../runbook/read-runbook.js';
 import type { PositionIndex } from '../runbook/types.js';
+import { listRuleFiles } from './list-rule-files.js';
 import { blankArm, shapePairFacts } from './shape-pair-facts.js';
 import { blankSide } from './shape-side-facts.js';
 import { SEVERITIES, type PairFacts, type Rule, type RuleParam, type RuleText } from './types.js';
@@ -307,15 +308,4 @@ export function loadRules(opts: { runbooksDir: string; files?: string[] }): Rule
   return rules;
 }
 
-export function listRuleFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir)
-      .filter((f) => /\.ya?ml$/i.test(f))
-      .sort()
-      .map((f) => join(dir, f));
-  } catch (err) {
-    throw new AgmedicError('FILE_READ', `cannot list rules in ${dir}: ${(err as Error).message}`);
-  }
-}
-
-
+export { listRuleFiles };
