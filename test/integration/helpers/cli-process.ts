@@ -4,36 +4,19 @@
  * the repository), so these tests never race with `npm run build` over dist/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { generateKeyPair } from '../../../src/runtime/approval/keys.js';
 import { signApproval } from '../../../src/runtime/approval/sign-approval.js';
 import { approvalServerName } from '../../../src/runtime/approval/authorize-unattended.js';
 import { loadRunbook } from '../../../src/runbook/load-runbook.js';
 import { runbookSha256 } from '../../../src/runbook/canonical.js';
 import type { Lab } from '../../../src/lab/index.js';
+import { buildCliBundle } from './build-cli.js';
 
-const root = join(import.meta.dirname, '..', '..', '..');
 
-/** Bundles src/cli/main.ts; returns the entry file. */
-export async function buildCli(): Promise<string> {
-  const cache = join(root, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const outdir = mkdtempSync(join(cache, 'agmedic-test-cli-'));
-  await build({
-    entryPoints: { cli: join(root, 'src/cli/main.ts') },
-    outdir,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    define: { __AGMEDIC_VERSION__: '"test"' },
-    logLevel: 'warning',
-  });
-  return join(outdir, 'cli.js');
-}
+/** Bundles src/cli/main.ts into a private folder (build-cli.ts); returns the entry file. */
+export const buildCli = buildCliBundle;
 
 export interface Child {
   proc: ChildProcess;
