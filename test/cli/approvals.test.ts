@@ -3,26 +3,18 @@
  * signing; `approvals` lists a folder with scope, expiry and status; a revoked id is refused with
  * its own exit code (16) by both `approve --check` and the run.
  */
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { approvalIdOf, type Approval } from '../../src/runtime/approval/index.js';
-import { cli, isolatedHome, tempDir } from './helpers/approval-audit-env.js';
+import { approvalFixture, cli, isolatedHome, PARAMS, RUNBOOK } from './helpers/approval-audit-env.js';
 
 const home = isolatedHome();
-const RUNBOOK = 'split-brain-recovery';
-const PARAMS = ['-p', 'link=SalesLink', '-p', 'keep=managedInstance', '-p', 'backup_path=D:\\Backup\\s.trn'];
-const target = (port: number) => `{ server: 127.0.0.1, port: ${port}, encrypt: false, auth: { type: sql, user: sa, passwordEnv: LAB_PASSWORD } }`;
 let dir: string;
 let targetsFile: string;
 
 beforeEach(async () => {
-  dir = tempDir();
-  expect((await cli('keygen', '--out', join(dir, 'keys'), '--name', 'alice')).code).toBe(0);
-  expect((await cli('keygen', '--out', join(home(), 'trusted-keys'), '--name', 'ops')).code).toBe(0);
-  copyFileSync(join(dir, 'keys', 'alice.pub'), join(home(), 'trusted-keys', 'alice.pub'));
-  targetsFile = join(dir, 'targets.yaml');
-  writeFileSync(targetsFile, `targets:\n  sqlserver: ${target(1)}\n  mi: ${target(2)}\n`);
+  ({ dir, targetsFile } = await approvalFixture(home()));
 });
 
 const approve = (out: string, ...extra: string[]) =>

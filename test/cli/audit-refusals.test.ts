@@ -3,19 +3,16 @@
  * terminal) leaves its own audit record — reason code, OS account, host, the approval's id — and
  * the chain still verifies. No target is reachable here: the refusals happen before any connection.
  */
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readAuditLog, verifyAuditLog } from '../../src/audit/index.js';
 import type { AuditRecord } from '../../src/audit/index.js';
 import { approvalIdOf, signApproval, type Approval } from '../../src/runtime/approval/index.js';
-import { cli, isolatedHome, tempDir } from './helpers/approval-audit-env.js';
+import { approvalFixture, cli, isolatedHome, PARAMS, RUNBOOK, unreachableTarget } from './helpers/approval-audit-env.js';
 
 const home = isolatedHome();
-const RUNBOOK = 'split-brain-recovery';
-const PARAMS = ['-p', 'link=SalesLink', '-p', 'keep=managedInstance', '-p', 'backup_path=D:\\Backup\\s.trn'];
-const target = (port: number) => `{ server: 127.0.0.1, port: ${port}, encrypt: false, auth: { type: sql, user: sa, passwordEnv: LAB_PASSWORD } }`;
 
 let dir: string;
 let targetsFile: string;
@@ -23,12 +20,7 @@ let approvalFile: string;
 let approvalId: string;
 
 beforeEach(async () => {
-  dir = tempDir();
-  expect((await cli('keygen', '--out', join(dir, 'keys'), '--name', 'alice')).code).toBe(0);
-  expect((await cli('keygen', '--out', join(home(), 'trusted-keys'), '--name', 'ops')).code).toBe(0);
-  copyFileSync(join(dir, 'keys', 'alice.pub'), join(home(), 'trusted-keys', 'alice.pub'));
-  targetsFile = join(dir, 'targets.yaml');
-  writeFileSync(targetsFile, `targets:\n  sqlserver: ${target(1)}\n  mi: ${target(2)}\n`);
+  ({ dir, targetsFile } = await approvalFixture(home()));
   approvalFile = join(dir, 'approval.json');
   const r = await cli('approve', RUNBOOK, ...PARAMS, '--key', join(dir, 'keys', 'alice.key'), '--approver', 'alice@contoso.com', '-t', targetsFile, '--expires', '1h', '--out', approvalFile);
   expect(r.code, r.stderr).toBe(0);
@@ -64,7 +56,7 @@ const cases: Array<{ name: string; exit: number; code: string; withId: boolean; 
   {
     name: 'wrong target', exit: 14, code: 'APPROVAL_WRONG_TARGET', withId: true,
     act: () => {
-      writeFileSync(targetsFile, `targets:\n  sqlserver: ${target(3)}\n  mi: ${target(2)}\n`);
+      writeFileSync(targetsFile, `targets:\n  sqlserver: ${unreachableTarget(3)}\n  mi: ${unreachableTarget(2)}\n`);
       return unattended('--approval', approvalFile);
     },
   },

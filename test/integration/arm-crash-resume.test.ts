@@ -14,7 +14,7 @@ import { generateKeyPair } from '../../src/runtime/approval/keys.js';
 import { signApproval } from '../../src/runtime/approval/sign-approval.js';
 import { runbookSha256 } from '../../src/runbook/canonical.js';
 import { loadRunbook } from '../../src/runbook/load-runbook.js';
-import { buildCli, journalText, spawnCli, until } from './helpers/cli-process.js';
+import { buildCli, journalText, resumeCli, spawnCli, until } from './helpers/cli-process.js';
 
 const RUNBOOK = join(import.meta.dirname, '..', 'fixtures', 'azure-change.yaml');
 const SECRET = 'pw-leak-canary-arm-41';
@@ -93,17 +93,6 @@ function runIdOf(home: string): string {
   return runs[0]!;
 }
 
-async function resume(s: Setup, runId: string): Promise<{ code: number | null; json: Record<string, unknown>; stderr: string }> {
-  const child = spawnCli(cli, ['resume', runId, '--json'], s.env);
-  const { code } = await child.exit;
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(child.stdout()) as Record<string, unknown>;
-  } catch {
-    json = { raw: child.stdout() };
-  }
-  return { code, json, stderr: child.stderr() };
-}
 
 /** What ARM shows: the managed instance's configuration of the link's replicas. */
 const replicationMode = (l: Lab): string => {
@@ -127,7 +116,7 @@ describe('SIGKILL while ARM carries out a change, then resume', () => {
     expect((await child.exit).signal).toBe('SIGKILL');
     expect(replicationMode(s.lab)).toBe('Async'); // the operation is still running in "Azure"
 
-    const r = await resume(s, runId);
+    const r = await resumeCli(cli, runId, s.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ outcome: 'fixed', runId });
     expect(patches(s.armLog)).toEqual([expect.objectContaining({ status: 202 })]);
@@ -153,7 +142,7 @@ describe('SIGKILL while ARM carries out a change, then resume', () => {
     // "not yet" (ARM answers 409 while it runs and the run waits; right after it ends, a second,
     // idempotent PATCH is accepted). That window is stated in the README.
     await new Promise((r) => setTimeout(r, ARM_OP_SECONDS * 1000 + 250));
-    const r = await resume(s, runId);
+    const r = await resumeCli(cli, runId, s.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ outcome: 'fixed', runId });
     // Without the URL, the resource is read and verify decides; were the change sent again while ARM

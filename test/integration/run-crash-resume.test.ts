@@ -7,7 +7,7 @@
 import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { approvalFor, buildCli, journalText, spawnCli, until, type Child } from './helpers/cli-process.js';
+import { approvalFor, buildCli, journalText, resumeCli, spawnCli, until, type Child } from './helpers/cli-process.js';
 import { auditRecords, FIXTURE, LAB_SECRET, startRunLab, statementsMatching, type RunLab } from './helpers/run-lab.js';
 
 const DEMOTE = /^ALTER AVAILABILITY GROUP \[SalesLink\] SET \(ROLE = SECONDARY\)/;
@@ -43,17 +43,6 @@ async function startRun(runbook = FIXTURE): Promise<{ child: Child; lab: RunLab 
   return { child, lab };
 }
 
-async function resume(lab: RunLab, runId: string): Promise<{ code: number | null; json: Record<string, unknown>; stderr: string }> {
-  const child = spawnCli(cli, ['resume', runId, '--json'], lab.env);
-  const { code } = await child.exit;
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(child.stdout()) as Record<string, unknown>;
-  } catch {
-    json = { raw: child.stdout() };
-  }
-  return { code, json, stderr: child.stderr() };
-}
 
 /** Every file under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -74,7 +63,7 @@ describe('SIGKILL, then resume', () => {
     lab.lab.control.delayStatements('sqlserver', 0);
     const runId = runIdOf(lab.home);
 
-    const r = await resume(lab, runId);
+    const r = await resumeCli(cli, runId, lab.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ outcome: 'fixed', runId });
     expect(statementsMatching(lab.lab, DEMOTE)).toHaveLength(1);
@@ -98,7 +87,7 @@ describe('SIGKILL, then resume', () => {
     expect(journalText(lab.home, runId)).not.toContain('"type":"outcome"');
     lab.lab.control.delayStatements('sqlserver', 0);
 
-    const r = await resume(lab, runId);
+    const r = await resumeCli(cli, runId, lab.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ outcome: 'fixed', inDoubt: [{ step: 'demote', target: 'sqlserver' }] });
     expect(statementsMatching(lab.lab, DEMOTE)).toHaveLength(1);
@@ -120,7 +109,7 @@ describe('SIGKILL, then resume', () => {
     child.proc.kill('SIGKILL');
     await child.exit;
     writeFileSync(copy, `${readFileSync(copy, 'utf8')}\n# edited\n`);
-    const r = await resume(lab, runIdOf(lab.home));
+    const r = await resumeCli(cli, runIdOf(lab.home), lab.env);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('RUNBOOK_CHANGED');
   }, 60_000);

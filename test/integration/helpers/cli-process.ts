@@ -36,6 +36,19 @@ export function spawnCli(cli: string, args: string[], env: Record<string, string
 }
 
 /** Polls `probe` every 20 ms until it returns true (or `ms` pass: then throws, naming `what`). */
+/** `agmedic resume RUN_ID --json` as a child process: its exit code, its JSON (or raw stdout) and stderr. */
+export async function resumeCli(cli: string, runId: string, env: Record<string, string | undefined>): Promise<{ code: number | null; json: Record<string, unknown>; stderr: string }> {
+  const child = spawnCli(cli, ['resume', runId, '--json'], env);
+  const { code } = await child.exit;
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(child.stdout()) as Record<string, unknown>;
+  } catch {
+    json = { raw: child.stdout() };
+  }
+  return { code, json, stderr: child.stderr() };
+}
+
 export async function until(what: string, probe: () => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!probe()) {
