@@ -36,14 +36,14 @@ function missing(err) {
   throw err;
 }
 
-/** `lab up` in the main thread (not in the lab's own thread, which runs this same file). */
-async function isLabUpHere(args) {
+/** `lab up` as the user started it (not the lab's own process, which runs this same file). */
+function isLabUpHere(args) {
   const words = args.filter((a) => !a.startsWith('-'));
-  return words[0] === 'lab' && words[1] === 'up' && (await import('node:worker_threads')).isMainThread;
+  return words[0] === 'lab' && words[1] === 'up' && process.env.AGMEDIC_LAB_SUPERVISOR === undefined;
 }
 
-if (await isLabUpHere(argv)) {
-  // The lab's thread is started before anything else loads (dist/boot/lab-supervisor.js).
+if (isLabUpHere(argv)) {
+  // The lab's process is started before anything else loads (dist/boot/lab-supervisor.js).
   const { superviseLab } = await import('../dist/boot/lab-supervisor.js').catch(missing);
   process.exit(await superviseLab(argv, fileURLToPath(import.meta.url)));
 } else if (connects(argv)) {

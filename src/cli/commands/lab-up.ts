@@ -7,7 +7,7 @@ import type { Lab } from '../../lab/index.js';
 import type { LabCertificate } from '../../lab/tds/generate-lab-certificate.js';
 import { EXIT } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { announceAndReceiveCertificate, isLabThread, removeStateFileOf, superviseLab, untilStopped } from '../boot/lab-supervisor.js';
+import { announceAndReceiveCertificate, announceClosed, isLabThread, removeStateFileOf, superviseLab, untilStopped } from '../boot/lab-supervisor.js';
 
 export interface LabUpOptions {
   scenario: string;
@@ -76,12 +76,12 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until?: P
   const targetsOut = resolve(opts.targetsOut ?? join(dirname(stateFile), 'lab-targets.yaml'));
   const envOut = resolve(opts.envOut ?? join(dirname(stateFile), 'lab.env'));
   mkdirSync(dirname(stateFile), { recursive: true });
-  // The main thread supervises; the lab runs in a thread running this same command (lab-supervisor.ts).
+  // This process supervises; the lab runs in a second process running this same command (lab-supervisor.ts).
   // bin/agmedic.js normally goes straight there; this is the way in from the ES module entry.
   if (until === undefined && !isLabThread()) return superviseLab(process.argv.slice(2), process.argv[1]!, (l) => output.out(l), (l) => output.err(l));
   const password = labPassword(opts);
 
-  // Only the thread that runs the lab loads it: the main thread starts it in a fraction of the time.
+  // Only the process that runs the lab loads it: the supervisor starts in a fraction of the time.
   const { startLab } = await import('../../lab/start-lab.js');
   let certificate: Promise<LabCertificate> | undefined;
   if (until === undefined) {
@@ -117,6 +117,7 @@ export async function labUpCommand(opts: LabUpOptions, output: Output, until?: P
     await lab.close();
     removeStateFileIfOurs(stateFile);
     if (envText !== undefined) removeEnvFileIfOurs(envOut, envText);
+    if (until === undefined) announceClosed();
   }
   if (!opts.json) output.out('agmedic lab: stopped');
   return EXIT.ok;
